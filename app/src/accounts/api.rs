@@ -1,0 +1,254 @@
+//! Server functions for accounts. Each is a public endpoint: it checks who is asking first.
+
+// A server function's arguments are its form fields; a form with many fields means many
+// arguments.
+#![allow(clippy::too_many_arguments)]
+
+use super::PersonSummary;
+#[cfg(feature = "ssr")]
+use super::{Role, SessionInfo};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::i18n::Lang;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::accounts::Me;
+    use crate::accounts::server::CurrentSession;
+    use sea_orm::DatabaseConnection;
+
+    /// The name of the cookie that keeps an anonymous visitor's language choice.
+    pub const LANG_COOKIE: &str = "cleared_lang";
+
+    fn request_parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// The session the request carried, as resolved by the server's session middleware.
+    pub fn current_session() -> Option<CurrentSession> {
+        request_parts()?.extensions.get::<CurrentSession>().cloned()
+    }
+
+    pub fn database() -> Result<DatabaseConnection, AppError> {
+        use_context::<DatabaseConnection>().ok_or_else(|| {
+            tracing::error!("no database connection in the server-function context");
+            AppError::Internal
+        })
+    }
+
+    /// The signed-in person, or 401.
+    pub fn require_signed_in() -> Result<Me, AppError> {
+        current_session()
+            .map(|s| s.me)
+            .ok_or_else(|| AppError::NotSignedIn.with_status())
+    }
+
+    /// The signed-in person if they hold `role`; 401 or 403 otherwise.
+    pub fn require_role(role: Role) -> Result<Me, AppError> {
+        let me = require_signed_in()?;
+        if me.has_role(role) {
+            Ok(me)
+        } else {
+            Err(AppError::Forbidden.with_status())
+        }
+    }
+
+    fn cookie_value(parts: &http::request::Parts, name: &str) -> Option<String> {
+        parts
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    }
+
+    /// The language for this request: the person's choice, else the language cookie, else the
+    /// browser's `Accept-Language`, else English.
+    pub fn session_info_for_request() -> SessionInfo {
+        let session = current_session();
+        let parts = request_parts();
+        let lang = session
+            .as_ref()
+            .and_then(|s| s.preferred_language)
+            .or_else(|| {
+                parts
+                    .as_ref()
+                    .and_then(|p| cookie_value(p, LANG_COOKIE))
+                    .and_then(|c| Lang::from_code(&c))
+            })
+            .or_else(|| {
+                parts
+                    .as_ref()
+                    .and_then(|p| p.headers.get(http::header::ACCEPT_LANGUAGE))
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or_default();
+        SessionInfo {
+            me: session.map(|s| s.me),
+            lang,
+        }
+    }
+}
+
+/// Switches the interface language; stored with the person, or in a cookie before sign-in.
+#[server(prefix = "/api", endpoint = "set_language")]
+pub async fn set_language(lang: String) -> Result<(), AppError> {
+    let lang = Lang::from_code(&lang)
+        .ok_or_else(|| AppError::Invalid(format!("unknown language '{lang}'")).with_status())?;
+    if let Some(session) = current_session() {
+        crate::accounts::server::set_preferred_language(
+            &database()?,
+            session.me.id,
+            lang,
+            chrono::Utc::now(),
+        )
+        .await?;
+    }
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let cookie = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+            response.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+    Ok(())
+}
+
+/// Changes the signed-in person's own password.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let me = require_signed_in()?;
+    crate::accounts::server::change_password(
+        &database()?,
+        me.id,
+        &current_password,
+        &new_password,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// People matching a search, for the admin area.
+#[server(prefix = "/api", endpoint = "admin/list_people")]
+pub async fn list_people(query: String) -> Result<Vec<PersonSummary>, AppError> {
+    require_role(Role::Admin)?;
+    Ok(crate::accounts::server::search_people(&database()?, &query, 200).await?)
+}
+
+/// Creates a person from the admin form.
+#[server(prefix = "/api", endpoint = "admin/create_person")]
+pub async fn create_person(
+    email: String,
+    display_name: String,
+    employee_number: Option<String>,
+    department: Option<String>,
+    country: Option<String>,
+    preferred_language: Option<String>,
+    role_employee: Option<String>,
+    role_trainer: Option<String>,
+    role_compliance: Option<String>,
+    role_admin: Option<String>,
+    password: Option<String>,
+) -> Result<(), AppError> {
+    let me = require_role(Role::Admin)?;
+    let roles = checked_roles([role_employee, role_trainer, role_compliance, role_admin]);
+    let preferred_language = match preferred_language
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(code) => Some(Lang::from_code(code).ok_or_else(|| {
+            AppError::Invalid(format!("unknown language '{code}'")).with_status()
+        })?),
+        None => None,
+    };
+    let person = super::NewPerson {
+        email,
+        display_name,
+        employee_number,
+        department,
+        country,
+        preferred_language,
+        roles,
+    };
+    crate::accounts::server::create_person(
+        &database()?,
+        Some(me.id),
+        person,
+        password.as_deref(),
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+/// Roles from one checkbox per role (in `Role::ALL` order): a form sends a field only when
+/// its box is ticked, which works the same with and without JavaScript.
+fn checked_roles(boxes: [Option<String>; 4]) -> Vec<Role> {
+    Role::ALL
+        .into_iter()
+        .zip(boxes)
+        .filter(|(_, value)| {
+            value
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "false")
+        })
+        .map(|(role, _)| role)
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn parse_user_id(raw: &str) -> Result<super::UserId, AppError> {
+    uuid::Uuid::parse_str(raw.trim())
+        .map(super::UserId)
+        .map_err(|_| AppError::NotFound.with_status())
+}
+
+/// Replaces a person's roles.
+#[server(prefix = "/api", endpoint = "admin/set_roles")]
+pub async fn set_roles(
+    user_id: String,
+    role_employee: Option<String>,
+    role_trainer: Option<String>,
+    role_compliance: Option<String>,
+    role_admin: Option<String>,
+) -> Result<(), AppError> {
+    let me = require_role(Role::Admin)?;
+    let user = parse_user_id(&user_id)?;
+    let roles = checked_roles([role_employee, role_trainer, role_compliance, role_admin]);
+    crate::accounts::server::set_roles(&database()?, Some(me.id), user, roles, chrono::Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// Deactivates (`active = false`) or reactivates a person.
+#[server(prefix = "/api", endpoint = "admin/set_active")]
+pub async fn set_active(user_id: String, active: bool) -> Result<(), AppError> {
+    let me = require_role(Role::Admin)?;
+    let user = parse_user_id(&user_id)?;
+    crate::accounts::server::set_active(
+        &database()?,
+        Some(me.id),
+        user,
+        active,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! People, roles and sessions: the types both the server and the browser see, and the
+//! validation of what people type into account forms.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use crate::i18n::{Lang, Texts};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct UserId(pub Uuid);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Employee,
+    Trainer,
+    Compliance,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Employee, Role::Trainer, Role::Compliance, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Employee => "employee",
+            Role::Trainer => "trainer",
+            Role::Compliance => "compliance",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.code() == code.trim().to_ascii_lowercase())
+    }
+
+    pub fn label(self, t: &Texts) -> &'static str {
+        match self {
+            Role::Employee => t.role_employee,
+            Role::Trainer => t.role_trainer,
+            Role::Compliance => t.role_compliance,
+            Role::Admin => t.role_admin,
+        }
+    }
+}
+
+/// Parses a comma-separated role list such as `employee,admin`; unknown names are an error.
+pub fn parse_roles(list: &str) -> Result<Vec<Role>, String> {
+    let mut roles = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let role = Role::from_code(name).ok_or_else(|| {
+            format!("unknown role '{name}' (expected employee, trainer, compliance or admin)")
+        })?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    roles.sort();
+    Ok(roles)
+}
+
+/// The signed-in person as the interface needs them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+impl Me {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// What every page knows about who is looking at it: computed on the server per request and
+/// handed to the browser with the page, so hydration renders the same navigation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub me: Option<Me>,
+    pub lang: Lang,
+}
+
+/// A row of the people list in the admin area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonSummary {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub employee_number: Option<String>,
+    pub department: Option<String>,
+    pub country: Option<String>,
+    pub preferred_language: Option<Lang>,
+    pub roles: Vec<Role>,
+    pub active: bool,
+}
+
+/// A person to be created, as typed into the admin form or the command line.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewPerson {
+    pub email: String,
+    pub display_name: String,
+    pub employee_number: Option<String>,
+    pub department: Option<String>,
+    pub country: Option<String>,
+    pub preferred_language: Option<Lang>,
+    pub roles: Vec<Role>,
+}
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Lower-cases and trims an email address; rejects anything that is not plausibly one.
+pub fn normalize_email(raw: &str) -> Result<String, String> {
+    let email = raw.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(format!("'{}' is not a valid email address", raw.trim()))
+    }
+}
+
+pub fn validate_password(password: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(format!(
+            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        ));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "the password must have at most {MAX_PASSWORD_LEN} characters"
+        ));
+    }
+    Ok(())
+}
+
+fn clean_optional(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+impl NewPerson {
+    /// Trims every field and checks it, so that what is stored is what was meant.
+    pub fn validated(self) -> Result<NewPerson, String> {
+        let email = normalize_email(&self.email)?;
+        let display_name = self.display_name.trim().to_string();
+        if display_name.is_empty() {
+            return Err("the display name must not be empty".into());
+        }
+        if display_name.chars().count() > 200 {
+            return Err("the display name must have at most 200 characters".into());
+        }
+        let country = clean_optional(self.country).map(|c| c.to_ascii_uppercase());
+        if let Some(code) = &country
+            && (code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            return Err(format!("'{code}' is not a two-letter country code"));
+        }
+        let mut roles = self.roles;
+        roles.sort();
+        roles.dedup();
+        if roles.is_empty() {
+            roles.push(Role::Employee);
+        }
+        Ok(NewPerson {
+            email,
+            display_name,
+            employee_number: clean_optional(self.employee_number),
+            department: clean_optional(self.department),
+            country,
+            preferred_language: self.preferred_language,
+            roles,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalized_or_rejected() {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").as_deref(),
+            Ok("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.de",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn roles_parse_from_comma_list() {
+        assert_eq!(
+            parse_roles("admin, employee,admin"),
+            Ok(vec![Role::Employee, Role::Admin])
+        );
+        assert!(parse_roles("employee,boss").is_err());
+        assert_eq!(parse_roles(""), Ok(vec![]));
+    }
+
+    #[test]
+    fn new_person_defaults_to_employee_and_checks_country() {
+        let person = NewPerson {
+            email: "X@Example.com".into(),
+            display_name: " X ".into(),
+            country: Some("de".into()),
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
+        assert_eq!(person.roles, vec![Role::Employee]);
+        assert_eq!(person.country.as_deref(), Some("DE"));
+        assert_eq!(person.email, "x@example.com");
+        let bad = NewPerson {
+            email: "x@example.com".into(),
+            display_name: "X".into(),
+            country: Some("Germany".into()),
+            ..Default::default()
+        };
+        assert!(bad.validated().is_err());
+    }
+
+    #[test]
+    fn password_length_is_checked() {
+        assert!(validate_password("short").is_err());
+        assert!(validate_password("long enough pass").is_ok());
+    }
+}

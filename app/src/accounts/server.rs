@@ -1,0 +1,802 @@
+//! Account rules: creating people, signing in, sessions, roles and deactivation.
+//! Plain functions over a connection; every rule that depends on time takes `now`.
+
+use super::{Me, NewPerson, PersonSummary, Role, UserId, normalize_email, validate_password};
+use crate::audit::server::record_event;
+use crate::entities::{sessions, user_roles, users, users::PasswordHash};
+use crate::error::DomainError;
+use crate::i18n::Lang;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, PasswordHash as ParsedHash};
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionSession, TransactionTrait,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// How sign-in failures are throttled: after `max_failures` wrong passwords in a row the
+/// account is locked for `lock_for`.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginPolicy {
+    pub max_failures: i32,
+    pub lock_for: Duration,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            max_failures: 5,
+            lock_for: Duration::minutes(15),
+        }
+    }
+}
+
+/// Why a sign-in was refused. Unknown email and wrong password are deliberately the same.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("account deactivated")]
+    Deactivated,
+    #[error("account locked until {until}")]
+    Locked { until: DateTime<Utc> },
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// The random secret in the session cookie. Its `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+impl SessionToken {
+    fn generate() -> SessionToken {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionToken(hex::encode(bytes))
+    }
+
+    /// What the database keeps: a stolen database copy cannot be replayed as a cookie.
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// A resolved, unexpired session of an active person.
+#[derive(Debug, Clone)]
+pub struct CurrentSession {
+    pub me: Me,
+    pub preferred_language: Option<Lang>,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Hashes a password with argon2id and a fresh salt.
+pub fn hash_password(password: &str) -> Result<PasswordHash, DomainError> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| PasswordHash(hash.to_string()))
+        .map_err(|e| DomainError::Invalid(format!("the password could not be hashed: {e}")))
+}
+
+/// Checks a password against a stored hash; a malformed hash never matches.
+pub fn verify_password(hash: &PasswordHash, password: &str) -> bool {
+    ParsedHash::new(&hash.0)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Spends the time a real verification would, so response times do not tell which email
+/// addresses have accounts.
+fn verify_against_dummy(password: &str) {
+    static DUMMY: std::sync::OnceLock<Option<PasswordHash>> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get_or_init(|| hash_password("dummy password for timing").ok()) {
+        let _ = verify_password(hash, password);
+    }
+}
+
+async fn roles_of(
+    db: &impl ConnectionTrait,
+    user_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Role>>, sea_orm::DbErr> {
+    let rows = user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.is_in(user_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let mut by_user: HashMap<Uuid, Vec<Role>> = HashMap::new();
+    for row in rows {
+        if let Some(role) = Role::from_code(&row.role) {
+            by_user.entry(row.user_id).or_default().push(role);
+        }
+    }
+    for roles in by_user.values_mut() {
+        roles.sort();
+    }
+    Ok(by_user)
+}
+
+fn to_me(user: &users::Model, roles: Vec<Role>) -> Me {
+    Me {
+        id: UserId(user.id),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        roles,
+    }
+}
+
+fn to_summary(user: users::Model, roles: Vec<Role>) -> PersonSummary {
+    PersonSummary {
+        id: UserId(user.id),
+        preferred_language: user.preferred_language.as_deref().and_then(Lang::from_code),
+        email: user.email,
+        display_name: user.display_name,
+        employee_number: user.employee_number,
+        department: user.department,
+        country: user.country,
+        roles,
+        active: user.active,
+    }
+}
+
+async fn insert_roles(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    roles: &[Role],
+) -> Result<(), sea_orm::DbErr> {
+    if roles.is_empty() {
+        return Ok(());
+    }
+    user_roles::Entity::insert_many(roles.iter().map(|role| user_roles::ActiveModel {
+        user_id: Set(user),
+        role: Set(role.code().to_string()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<users::Model>, sea_orm::DbErr> {
+    let Ok(email) = normalize_email(email) else {
+        return Ok(None);
+    };
+    users::Entity::find()
+        .filter(users::Column::Email.eq(email))
+        .one(db)
+        .await
+}
+
+async fn find_user(db: &impl ConnectionTrait, id: UserId) -> Result<users::Model, DomainError> {
+    users::Entity::find_by_id(id.0)
+        .one(db)
+        .await?
+        .ok_or(DomainError::NotFound)
+}
+
+/// Creates a person with their roles, and records it. Email and employee number must be free.
+pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Option<UserId>,
+    person: NewPerson,
+    password: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<UserId, DomainError> {
+    let person = person.validated().map_err(DomainError::Invalid)?;
+    let password_hash = match password.filter(|p| !p.is_empty()) {
+        Some(password) => {
+            validate_password(password).map_err(DomainError::Invalid)?;
+            Some(hash_password(password)?)
+        }
+        None => None,
+    };
+    let txn = db.begin().await?;
+    if users::Entity::find()
+        .filter(users::Column::Email.eq(&person.email))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(DomainError::Conflict(format!(
+            "a person with the email {} already exists",
+            person.email
+        )));
+    }
+    if let Some(number) = &person.employee_number
+        && users::Entity::find()
+            .filter(users::Column::EmployeeNumber.eq(number))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(DomainError::Conflict(format!(
+            "the employee number {number} is already taken"
+        )));
+    }
+    let id = Uuid::new_v4();
+    users::ActiveModel {
+        id: Set(id),
+        email: Set(person.email.clone()),
+        display_name: Set(person.display_name.clone()),
+        employee_number: Set(person.employee_number.clone()),
+        department: Set(person.department.clone()),
+        country: Set(person.country.clone()),
+        preferred_language: Set(person.preferred_language.map(|l| l.code().to_string())),
+        password_hash: Set(password_hash),
+        active: Set(true),
+        failed_login_count: Set(0),
+        locked_until: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    insert_roles(&txn, id, &person.roles).await?;
+    let roles: Vec<&str> = person.roles.iter().map(|r| r.code()).collect();
+    record_event(
+        &txn,
+        actor,
+        "user.created",
+        Some(UserId(id)),
+        json!({ "email": person.email, "roles": roles }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(UserId(id))
+}
+
+/// Checks email and password, applying the lock-out policy, and returns the person.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    email: &str,
+    password: &str,
+    now: DateTime<Utc>,
+    policy: LoginPolicy,
+) -> Result<UserId, LoginError> {
+    let Some(user) = find_user_by_email(db, email).await? else {
+        verify_against_dummy(password);
+        return Err(LoginError::InvalidCredentials);
+    };
+    if let Some(until) = user.locked_until.filter(|until| *until > now) {
+        return Err(LoginError::Locked { until });
+    }
+    let password_ok = match &user.password_hash {
+        Some(hash) => verify_password(hash, password),
+        None => {
+            verify_against_dummy(password);
+            false
+        }
+    };
+    if !password_ok {
+        // Counted in the database with one atomic update, so parallel guesses against several
+        // app servers all count.
+        users::Entity::update_many()
+            .col_expr(
+                users::Column::FailedLoginCount,
+                Expr::col(users::Column::FailedLoginCount).add(1),
+            )
+            .filter(users::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
+        let failures = users::Entity::find_by_id(user.id)
+            .one(db)
+            .await?
+            .map(|u| u.failed_login_count)
+            .unwrap_or(0);
+        if failures >= policy.max_failures {
+            let until = now + policy.lock_for;
+            users::Entity::update_many()
+                .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
+                .col_expr(users::Column::FailedLoginCount, Expr::value(0))
+                .filter(users::Column::Id.eq(user.id))
+                .exec(db)
+                .await?;
+            return Err(LoginError::Locked { until });
+        }
+        return Err(LoginError::InvalidCredentials);
+    }
+    if !user.active {
+        return Err(LoginError::Deactivated);
+    }
+    if user.failed_login_count != 0 || user.locked_until.is_some() {
+        users::Entity::update_many()
+            .col_expr(users::Column::FailedLoginCount, Expr::value(0))
+            .col_expr(
+                users::Column::LockedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(users::Column::Id.eq(user.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(UserId(user.id))
+}
+
+/// Starts a session and returns the token for the cookie.
+pub async fn open_session(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    now: DateTime<Utc>,
+    lifetime: Duration,
+) -> Result<SessionToken, sea_orm::DbErr> {
+    let token = SessionToken::generate();
+    sessions::ActiveModel {
+        token_hash: Set(token.hash()),
+        user_id: Set(user.0),
+        created_at: Set(now),
+        expires_at: Set(now + lifetime),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The session behind a cookie token, if it exists, has not expired and its person is active.
+pub async fn resolve_session(
+    db: &impl ConnectionTrait,
+    token: &SessionToken,
+    now: DateTime<Utc>,
+) -> Result<Option<CurrentSession>, sea_orm::DbErr> {
+    let token_hash = token.hash();
+    let Some(session) = sessions::Entity::find_by_id(token_hash.clone())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if session.expires_at <= now {
+        sessions::Entity::delete_by_id(token_hash).exec(db).await?;
+        return Ok(None);
+    }
+    let Some(user) = users::Entity::find_by_id(session.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    let roles = roles_of(db, &[user.id])
+        .await?
+        .remove(&user.id)
+        .unwrap_or_default();
+    Ok(Some(CurrentSession {
+        me: to_me(&user, roles),
+        preferred_language: user.preferred_language.as_deref().and_then(Lang::from_code),
+        token_hash,
+        expires_at: session.expires_at,
+    }))
+}
+
+/// Ends one session (sign-out).
+pub async fn close_session(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<(), sea_orm::DbErr> {
+    sessions::Entity::delete_by_id(token_hash.to_string())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a person's roles. The last active administrator cannot lose the role, so the
+/// organisation can never lock itself out.
+pub async fn set_roles<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Option<UserId>,
+    user: UserId,
+    roles: Vec<Role>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let mut roles = roles;
+    roles.sort();
+    roles.dedup();
+    let txn = db.begin().await?;
+    let target = find_user(&txn, user).await?;
+    let before = roles_of(&txn, &[target.id])
+        .await?
+        .remove(&target.id)
+        .unwrap_or_default();
+    if before == roles {
+        return Ok(());
+    }
+    if before.contains(&Role::Admin)
+        && !roles.contains(&Role::Admin)
+        && target.active
+        && count_active_admins(&txn).await? <= 1
+    {
+        return Err(DomainError::Conflict(
+            "the last active administrator cannot lose the admin role".into(),
+        ));
+    }
+    user_roles::Entity::delete_many()
+        .filter(user_roles::Column::UserId.eq(target.id))
+        .exec(&txn)
+        .await?;
+    insert_roles(&txn, target.id, &roles).await?;
+    let codes = |list: &[Role]| list.iter().map(|r| r.code()).collect::<Vec<_>>();
+    record_event(
+        &txn,
+        actor,
+        "user.roles_changed",
+        Some(user),
+        json!({ "before": codes(&before), "after": codes(&roles) }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn count_active_admins(db: &impl ConnectionTrait) -> Result<usize, sea_orm::DbErr> {
+    let admin_ids: Vec<Uuid> = user_roles::Entity::find()
+        .filter(user_roles::Column::Role.eq(Role::Admin.code()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| row.user_id)
+        .collect();
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(admin_ids))
+        .filter(users::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .len())
+}
+
+/// Deactivates or reactivates a person. Deactivation ends all their sessions at once.
+pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Option<UserId>,
+    user: UserId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let txn = db.begin().await?;
+    let target = find_user(&txn, user).await?;
+    if target.active == active {
+        return Ok(());
+    }
+    if !active {
+        if actor == Some(user) {
+            return Err(DomainError::Conflict(
+                "you cannot deactivate your own account".into(),
+            ));
+        }
+        let is_admin = roles_of(&txn, &[target.id])
+            .await?
+            .remove(&target.id)
+            .unwrap_or_default()
+            .contains(&Role::Admin);
+        if is_admin && count_active_admins(&txn).await? <= 1 {
+            return Err(DomainError::Conflict(
+                "the last active administrator cannot be deactivated".into(),
+            ));
+        }
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(target.id))
+            .exec(&txn)
+            .await?;
+    }
+    let mut model: users::ActiveModel = target.into();
+    model.active = Set(active);
+    model.updated_at = Set(now);
+    model.update(&txn).await?;
+    let action = if active {
+        "user.reactivated"
+    } else {
+        "user.deactivated"
+    };
+    record_event(&txn, actor, action, Some(user), json!({}), now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password after checking the current one.
+pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    user: UserId,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let target = find_user(db, user).await?;
+    let current_ok = target
+        .password_hash
+        .as_ref()
+        .is_some_and(|hash| verify_password(hash, current));
+    if !current_ok {
+        return Err(DomainError::Invalid(
+            "the current password is not correct".into(),
+        ));
+    }
+    set_password(db, Some(user), user, new, now).await
+}
+
+/// Sets a person's password without asking for the old one (administration, command line).
+pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Option<UserId>,
+    user: UserId,
+    new: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    validate_password(new).map_err(DomainError::Invalid)?;
+    let hash = hash_password(new)?;
+    let txn = db.begin().await?;
+    let target = find_user(&txn, user).await?;
+    let mut model: users::ActiveModel = target.into();
+    model.password_hash = Set(Some(hash));
+    model.failed_login_count = Set(0);
+    model.locked_until = Set(None);
+    model.updated_at = Set(now);
+    model.update(&txn).await?;
+    record_event(
+        &txn,
+        actor,
+        "user.password_changed",
+        Some(user),
+        json!({}),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Stores the interface language a person chose.
+pub async fn set_preferred_language(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let target = find_user(db, user).await?;
+    let mut model: users::ActiveModel = target.into();
+    model.preferred_language = Set(Some(lang.code().to_string()));
+    model.updated_at = Set(now);
+    model.update(db).await?;
+    Ok(())
+}
+
+/// People whose name, email, employee number, department or country contains `query`
+/// (case-insensitive), sorted by name, at most `limit` of them.
+pub async fn search_people(
+    db: &impl ConnectionTrait,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<PersonSummary>, DomainError> {
+    let query = query.trim().to_lowercase();
+    let mut select = users::Entity::find();
+    if !query.is_empty() {
+        let escaped = query
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        let mut any = Condition::any();
+        for column in [
+            users::Column::Email,
+            users::Column::DisplayName,
+            users::Column::EmployeeNumber,
+            users::Column::Department,
+            users::Column::Country,
+        ] {
+            any = any.add(
+                Expr::expr(Func::lower(Expr::col(column)))
+                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+            );
+        }
+        select = select.filter(any);
+    }
+    let people = select
+        .order_by_asc(users::Column::DisplayName)
+        .order_by_asc(users::Column::Email)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let mut roles = roles_of(db, &ids).await?;
+    Ok(people
+        .into_iter()
+        .map(|user| {
+            let user_roles = roles.remove(&user.id).unwrap_or_default();
+            to_summary(user, user_roles)
+        })
+        .collect())
+}
+
+/// The person with this email, as the admin list shows them.
+pub async fn person_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<PersonSummary, DomainError> {
+    let user = find_user_by_email(db, email)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let roles = roles_of(db, &[user.id])
+        .await?
+        .remove(&user.id)
+        .unwrap_or_default();
+    Ok(to_summary(user, roles))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::connect_memory;
+
+    fn person(email: &str, roles: Vec<Role>) -> NewPerson {
+        NewPerson {
+            email: email.into(),
+            display_name: email.into(),
+            roles,
+            ..Default::default()
+        }
+    }
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::minutes(minutes)
+    }
+
+    #[tokio::test]
+    async fn lockout_after_repeated_wrong_passwords_then_expires() {
+        let db = connect_memory().await;
+        create_person(
+            &db,
+            None,
+            person("a@example.com", vec![]),
+            Some("correct horse"),
+            at(0),
+        )
+        .await
+        .unwrap();
+        let policy = LoginPolicy {
+            max_failures: 3,
+            lock_for: Duration::minutes(10),
+        };
+        for _ in 0..2 {
+            assert!(matches!(
+                authenticate(&db, "a@example.com", "wrong", at(1), policy).await,
+                Err(LoginError::InvalidCredentials)
+            ));
+        }
+        assert!(matches!(
+            authenticate(&db, "a@example.com", "wrong", at(1), policy).await,
+            Err(LoginError::Locked { .. })
+        ));
+        // Even the right password is refused while locked.
+        assert!(matches!(
+            authenticate(&db, "A@example.com", "correct horse", at(5), policy).await,
+            Err(LoginError::Locked { .. })
+        ));
+        assert!(
+            authenticate(&db, "A@example.com", "correct horse", at(12), policy)
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn session_expires_and_ends_on_deactivation() {
+        let db = connect_memory().await;
+        let admin = create_person(
+            &db,
+            None,
+            person("admin@example.com", vec![Role::Admin]),
+            None,
+            at(0),
+        )
+        .await
+        .unwrap();
+        let user = create_person(&db, None, person("u@example.com", vec![]), None, at(0))
+            .await
+            .unwrap();
+        let token = open_session(&db, user, at(0), Duration::minutes(30))
+            .await
+            .unwrap();
+        assert!(
+            resolve_session(&db, &token, at(29))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            resolve_session(&db, &token, at(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let token = open_session(&db, user, at(40), Duration::minutes(30))
+            .await
+            .unwrap();
+        set_active(&db, Some(admin), user, false, at(41))
+            .await
+            .unwrap();
+        assert!(
+            resolve_session(&db, &token, at(42))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn last_admin_keeps_admin_role() {
+        let db = connect_memory().await;
+        let admin = create_person(
+            &db,
+            None,
+            person("admin@example.com", vec![Role::Admin]),
+            None,
+            at(0),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            set_roles(&db, Some(admin), admin, vec![Role::Employee], at(1)).await,
+            Err(DomainError::Conflict(_))
+        ));
+        let second = create_person(
+            &db,
+            None,
+            person("b@example.com", vec![Role::Admin]),
+            None,
+            at(0),
+        )
+        .await
+        .unwrap();
+        set_roles(&db, Some(second), admin, vec![Role::Employee], at(2))
+            .await
+            .unwrap();
+        assert!(matches!(
+            set_roles(&db, Some(second), second, vec![Role::Trainer], at(3)).await,
+            Err(DomainError::Conflict(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn duplicate_email_is_a_conflict_regardless_of_case() {
+        let db = connect_memory().await;
+        create_person(&db, None, person("dup@example.com", vec![]), None, at(0))
+            .await
+            .unwrap();
+        let again = create_person(&db, None, person("DUP@Example.com", vec![]), None, at(0)).await;
+        assert!(matches!(again, Err(DomainError::Conflict(_))));
+    }
+
+    #[tokio::test]
+    async fn search_is_case_insensitive_across_fields() {
+        let db = connect_memory().await;
+        let mut p = person("jo@example.com", vec![]);
+        p.department = Some("Customer Support".into());
+        create_person(&db, None, p, None, at(0)).await.unwrap();
+        create_person(&db, None, person("other@example.com", vec![]), None, at(0))
+            .await
+            .unwrap();
+        let found = search_people(&db, "SUPPORT", 50).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].email, "jo@example.com");
+        assert_eq!(search_people(&db, "100%", 50).await.unwrap().len(), 0);
+    }
+}

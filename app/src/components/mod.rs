@@ -1,0 +1,5 @@
+//! Reusable pieces of the interface.
+
+pub mod guard;
+pub mod language_switch;
+pub mod layout;

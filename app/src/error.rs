@@ -1,0 +1,105 @@
+//! Errors in three layers: `DomainError` for rules (server only), `AppError` for what a
+//! server function may tell the browser, and the JSON API error in the server crate.
+//! Only user-safe text ever crosses to `AppError`; the internal cause is logged.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+#[cfg(feature = "ssr")]
+use sea_orm::DbErr;
+use serde::{Deserialize, Serialize};
+
+/// The failures a domain rule can report; they know nothing of HTTP.
+#[cfg(feature = "ssr")]
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// What a server function may report to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in.")]
+    NotSignedIn,
+    #[error("Your roles do not allow this.")]
+    Forbidden,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Something went wrong on the server; it has been logged.")]
+    Internal,
+    #[error("The request failed: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    #[cfg(feature = "ssr")]
+    fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets the HTTP status of the current server-function response to match the error, so
+    /// that clients other than our own pages can tell a 403 from a 500.
+    #[cfg(feature = "ssr")]
+    pub fn with_status(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(self.status());
+        }
+        self
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Arguments that do not parse are bad input, not a server failure.
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message)
+            | ServerFnErrorErr::Deserialization(message) => {
+                let error = AppError::Invalid(format!("the request was malformed: {message}"));
+                #[cfg(feature = "ssr")]
+                let error = error.with_status();
+                error
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<DomainError> for AppError {
+    fn from(error: DomainError) -> Self {
+        let app_error = match error {
+            DomainError::NotFound => AppError::NotFound,
+            DomainError::Forbidden => AppError::Forbidden,
+            DomainError::Conflict(message) => AppError::Conflict(message),
+            DomainError::Invalid(message) => AppError::Invalid(message),
+            DomainError::Db(db_error) => {
+                tracing::error!(error = %db_error, "database error in a server function");
+                AppError::Internal
+            }
+        };
+        app_error.with_status()
+    }
+}

@@ -1,0 +1,23 @@
+//! Cleared: the Leptos application. Pages, components and server functions live here; rules
+//! and queries are in each domain folder's `server.rs`, compiled only with the `ssr` feature.
+
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod components;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod demo;
+#[cfg(feature = "ssr")]
+pub mod entities;
+
+pub use app::App;
+#[cfg(feature = "ssr")]
+pub use app::shell;

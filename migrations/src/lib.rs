@@ -1,0 +1,15 @@
+//! Database migrations: append-only history, written with sea-query builders so the same
+//! files serve SQLite and PostgreSQL. Never edit a released migration; add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_create_accounts::Migration)]
+    }
+}

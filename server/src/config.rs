@@ -1,0 +1,158 @@
+//! Configuration: one struct, read once from `CLEARED_*` environment variables. Every
+//! variable and its default is listed in the README.
+
+use std::net::SocketAddr;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cleared.db?mode=rwc";
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// `sqlite://…` (default) or `postgres://…`. May contain a password: never logged.
+    pub database_url: String,
+    pub addr: SocketAddr,
+    /// A `tracing` filter such as `info` or `server=debug,info`.
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub session_hours: i64,
+    /// Where the built site (`pkg/cleared.js`, `.wasm`, `.css`) is served from.
+    pub site_root: String,
+    /// Mark cookies `Secure`; turn on when serving over HTTPS.
+    pub secure_cookies: bool,
+}
+
+/// Shows the database URL without its password.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!(
+                "{}{}:<redacted>{}",
+                &url[..scheme_end + 3],
+                user,
+                &url[at..]
+            )
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("addr", &self.addr)
+            .field("log_filter", &self.log_filter)
+            .field("log_format", &self.log_format)
+            .field("session_hours", &self.session_hours)
+            .field("site_root", &self.site_root)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Config, String> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, String> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let addr_text = get("CLEARED_ADDR").unwrap_or_else(|| DEFAULT_ADDR.to_string());
+        let addr = addr_text.parse().map_err(|_| {
+            format!("CLEARED_ADDR: '{addr_text}' is not an address like 127.0.0.1:3000")
+        })?;
+        let log_format = match get("CLEARED_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(format!(
+                    "CLEARED_LOG_FORMAT: '{other}' is neither 'text' nor 'json'"
+                ));
+            }
+        };
+        let session_hours = match get("CLEARED_SESSION_HOURS") {
+            None => 12,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=24 * 90).contains(h))
+                .ok_or_else(|| format!("CLEARED_SESSION_HOURS: '{text}' is not a number of hours between 1 and 2160"))?,
+        };
+        let secure_cookies = match get("CLEARED_SECURE_COOKIES").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(format!(
+                    "CLEARED_SECURE_COOKIES: '{other}' is neither true nor false"
+                ));
+            }
+        };
+        let database_url =
+            get("CLEARED_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(
+                "CLEARED_DATABASE_URL: expected a sqlite:// or postgres:// URL".to_string(),
+            );
+        }
+        Ok(Config {
+            database_url,
+            addr,
+            log_filter: get("CLEARED_LOG").unwrap_or_else(|| "info".to_string()),
+            log_format,
+            session_hours,
+            site_root: get("CLEARED_SITE_ROOT")
+                .or_else(|| get("LEPTOS_SITE_ROOT"))
+                .unwrap_or_else(|| "target/site".to_string()),
+            secure_cookies,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_database_password() {
+        let config = Config::from_lookup(|name| {
+            (name == "CLEARED_DATABASE_URL")
+                .then(|| "postgres://app:s3cret@db.internal:5432/cleared".to_string())
+        })
+        .unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:<redacted>@db.internal:5432/cleared"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn defaults_and_bad_values() {
+        let config = Config::from_lookup(|_| None).unwrap();
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(config.addr.to_string(), DEFAULT_ADDR);
+        for (name, value) in [
+            ("CLEARED_ADDR", "nowhere"),
+            ("CLEARED_LOG_FORMAT", "xml"),
+            ("CLEARED_SESSION_HOURS", "0"),
+            ("CLEARED_DATABASE_URL", "mysql://x"),
+        ] {
+            let result = Config::from_lookup(|n| (n == name).then(|| value.to_string()));
+            assert!(result.is_err(), "{name}={value} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The Cleared server as a library: configuration, the router, and `run`, so the binary, the
+//! command line and the integration tests all start the same thing.
+
+pub mod config;
+pub mod web;
+
+use crate::config::Config;
+use crate::web::{AppState, health, security, session};
+use app::{App, shell};
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sea_orm::DatabaseConnection;
+use std::{future::Future, sync::Arc};
+use tokio::net::TcpListener;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+/// The name of the built site bundle: `pkg/cleared.js`, `pkg/cleared.wasm`, `pkg/cleared.css`.
+pub const OUTPUT_NAME: &str = "cleared";
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr)
+        .build()
+}
+
+/// Builds the whole application: pages, server functions, sign-in, health checks and the
+/// middleware stack.
+pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
+    let state = AppState {
+        db,
+        leptos_options: leptos_options(&config),
+        config: Arc::new(config),
+    };
+    let routes = generate_route_list(App);
+    let context = {
+        let db = state.db.clone();
+        move || provide_context(db.clone())
+    };
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/login", post(session::sign_in))
+        .route("/logout", post(session::sign_out))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
+        .layer(middleware::from_fn(security::refuse_cross_site))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Connects to (and migrates) the database, then serves on `listener` until `shutdown`
+/// completes; requests in flight are finished first.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = app::db::connect_and_migrate(&config.database_url).await?;
+    let router = build_router(db.clone(), config);
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    db.close().await?;
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! `cleared`: serve the app, migrate the database, load demo data, manage people.
+
+use app::accounts::{NewPerson, parse_roles, server as accounts};
+use clap::{Parser, Subcommand};
+use server::config::{Config, LogFormat};
+use std::io::Read;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "cleared",
+    version,
+    about = "Social media training and clearance"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo data set: the four demo accounts and a few dozen employees.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage people.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a person; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated roles: employee, trainer, compliance, admin.
+        #[arg(long, default_value = "employee")]
+        role: String,
+    },
+    /// Replace a person's roles.
+    Roles {
+        #[arg(long)]
+        email: String,
+        /// Comma-separated roles: employee, trainer, compliance, admin.
+        #[arg(long)]
+        set: String,
+    },
+    /// Deactivate a person: they are signed out everywhere and cannot sign in.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
+    /// Reactivate a deactivated person.
+    Reactivate {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let password = input.lines().next().unwrap_or_default().to_string();
+    if password.is_empty() {
+        anyhow::bail!(
+            "no password given on standard input (try: echo 'a long password' | cleared user add ...)"
+        );
+    }
+    Ok(password)
+}
+
+async fn person_id(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+) -> anyhow::Result<app::accounts::UserId> {
+    Ok(accounts::person_by_email(db, email)
+        .await
+        .map_err(|_| anyhow::anyhow!("no person with the email {email}"))?
+        .id)
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match command {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
+            println!("Cleared is serving at http://{}", listener.local_addr()?);
+            server::run(config, listener, shutdown_signal()).await
+        }
+        Command::Migrate => {
+            app::db::connect_and_migrate(&config.database_url).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                anyhow::bail!("say which data to load: cleared seed --demo");
+            }
+            let db = app::db::connect_and_migrate(&config.database_url).await?;
+            let report = app::demo::seed_demo(&db, now).await?;
+            println!(
+                "Demo data: {} people created, {} already present.",
+                report.created, report.already_present
+            );
+            println!("Demo accounts (password '{}'):", app::demo::DEMO_PASSWORD);
+            for (email, name, role) in app::demo::DEMO_ACCOUNTS {
+                println!("  {email:<24} {name} ({})", role.code());
+            }
+            Ok(())
+        }
+        Command::User(user) => {
+            let db = app::db::connect_and_migrate(&config.database_url).await?;
+            match user {
+                UserCommand::Add { email, name, role } => {
+                    let roles = parse_roles(&role).map_err(anyhow::Error::msg)?;
+                    let password = read_password_from_stdin()?;
+                    let person = NewPerson {
+                        email: email.clone(),
+                        display_name: name,
+                        roles,
+                        ..Default::default()
+                    };
+                    accounts::create_person(&db, None, person, Some(&password), now).await?;
+                    println!("Created {email}.");
+                }
+                UserCommand::Roles { email, set } => {
+                    let roles = parse_roles(&set).map_err(anyhow::Error::msg)?;
+                    let id = person_id(&db, &email).await?;
+                    accounts::set_roles(&db, None, id, roles, now).await?;
+                    println!("Roles of {email} set to {set}.");
+                }
+                UserCommand::Deactivate { email } => {
+                    let id = person_id(&db, &email).await?;
+                    accounts::set_active(&db, None, id, false, now).await?;
+                    println!("Deactivated {email}.");
+                }
+                UserCommand::Reactivate { email } => {
+                    let id = person_id(&db, &email).await?;
+                    accounts::set_active(&db, None, id, true, now).await?;
+                    println!("Reactivated {email}.");
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    match execute(cli.command.unwrap_or(Command::Serve), config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The HTTP side: the router, sign-in and sign-out, and the middleware every request passes.
+
+pub mod health;
+pub mod security;
+pub mod session;
+
+use crate::config::Config;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// What every handler can reach. Holds no per-user state, so several servers can share one
+/// database behind a load balancer.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

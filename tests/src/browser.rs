@@ -1,0 +1,140 @@
+//! Real headless Chromium for browser tests, driven over WebDriver by the system
+//! `chromedriver` on a free port, with a fresh profile per browser.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: std::path::PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn find_program(candidates: &[&str]) -> Option<String> {
+    candidates
+        .iter()
+        .find(|c| std::path::Path::new(c).exists())
+        .map(|c| c.to_string())
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session; `javascript` false turns scripts
+    /// off, to check that pages work before (and without) WebAssembly.
+    pub async fn start(javascript: bool) -> Browser {
+        let chromedriver =
+            find_program(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]).expect(
+                "chromedriver is not installed: `make test` installs Debian's chromium-driver",
+            );
+        let chromium = find_program(&["/usr/bin/chromium", "/usr/bin/chromium-browser"])
+            .expect("chromium is not installed");
+        let port = free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = std::env::temp_dir().join(format!(
+            "cleared-chromium-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let mut args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--window-size=1280,900".into(),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        let mut prefs = serde_json::json!({});
+        if !javascript {
+            prefs = serde_json::json!({ "profile.managed_default_content_settings.javascript": 2 });
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": chromium, "args": args, "prefs": prefs }),
+        );
+        // Two TLS back-ends end up in the build; WebDriver runs over plain HTTP, so just pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("tls")
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        profile,
+                    };
+                }
+                Err(error) => {
+                    last_error = error.to_string();
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        panic!("could not start a Chromium session: {last_error}");
+    }
+
+    /// Waits (up to 30 s) until the page has hydrated: `App` sets `data-hydrated` on `<body>`.
+    pub async fn wait_for_hydration(&self) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css("body[data-hydrated]"))
+            .await
+            .expect("the page hydrates (WebAssembly loaded and ran under the page's CSP)");
+    }
+
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .text()
+            .await
+            .expect("text")
+    }
+
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .to_string()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

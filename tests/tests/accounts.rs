@@ -1,0 +1,828 @@
+//! Accounts over HTTP: signing in and out, sessions, lock-out, roles, CSRF, administration.
+
+use app::accounts::Role;
+use app::entities::sessions;
+use cleared_tests::{PASSWORD, TestApp, call, location, on_both_databases, page_text};
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+on_both_databases!(
+    sign_in_succeeds_and_lands_on_dashboard,
+    sign_in_rejects_unknown_email_and_wrong_password_alike,
+    sign_in_refuses_deactivated_person,
+    repeated_wrong_passwords_lock_the_account,
+    sign_out_ends_the_session_on_the_server,
+    expired_session_is_not_accepted,
+    deactivation_ends_sessions_at_once,
+    role_guards_on_pages_and_server_functions,
+    cross_site_posts_are_refused,
+    admin_creates_person_changes_roles_and_deactivates,
+    bad_admin_input_changes_nothing,
+    own_password_can_be_changed,
+    language_choice_is_stored_for_the_person,
+    demo_seeding_is_idempotent,
+    migrations_go_down_and_up_again,
+    health_and_security_headers,
+);
+
+async fn sign_in_succeeds_and_lands_on_dashboard(app: &TestApp) {
+    app.with_user("ada@example.com", &[Role::Employee]).await;
+    let (client, response) = app.sign_in("  ADA@example.com ", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/dashboard");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    // Only a hash of the token is stored.
+    let stored = sessions::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash, token);
+
+    let dashboard = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let html = page_text(&dashboard.text().await.unwrap());
+    assert!(html.contains("Welcome, Test ada@example.com"), "{html}");
+
+    // A local `next` is followed; another site is not.
+    let (_, response) = app.sign_in_with_next("ada@example.com", "/account").await;
+    assert_eq!(location(&response), "/account");
+    let (_, response) = app
+        .sign_in_with_next("ada@example.com", "//evil.example/")
+        .await;
+    assert_eq!(location(&response), "/dashboard");
+}
+
+async fn sign_in_rejects_unknown_email_and_wrong_password_alike(app: &TestApp) {
+    app.with_user("bob@example.com", &[Role::Employee]).await;
+    let (client, unknown) = app.sign_in("nobody@example.com", PASSWORD).await;
+    let (_, wrong) = app.sign_in("bob@example.com", "not the password").await;
+    for response in [&unknown, &wrong] {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert!(
+            location(response).starts_with("/login?error=invalid"),
+            "{}",
+            location(response)
+        );
+        assert!(response.headers().get("set-cookie").is_none());
+    }
+    let (_, empty) = app.sign_in("", "").await;
+    assert!(location(&empty).starts_with("/login?error=missing"));
+    let page = client
+        .get(app.url(&location(&wrong)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(
+        page.contains("The email address or password is not correct."),
+        "{page}"
+    );
+    assert!(
+        sessions::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn sign_in_refuses_deactivated_person(app: &TestApp) {
+    let id = app.with_user("carl@example.com", &[Role::Employee]).await;
+    app::accounts::server::set_active(&app.db, None, id, false, chrono::Utc::now())
+        .await
+        .unwrap();
+    let (_, response) = app.sign_in("carl@example.com", PASSWORD).await;
+    assert!(
+        location(&response).starts_with("/login?error=deactivated"),
+        "{}",
+        location(&response)
+    );
+    // A wrong password does not reveal that the account exists but is deactivated.
+    let (_, response) = app.sign_in("carl@example.com", "wrong password").await;
+    assert!(location(&response).starts_with("/login?error=invalid"));
+}
+
+async fn repeated_wrong_passwords_lock_the_account(app: &TestApp) {
+    app.with_user("dora@example.com", &[Role::Employee]).await;
+    for attempt in 1..=4 {
+        let (_, response) = app.sign_in("dora@example.com", "wrong password").await;
+        assert!(
+            location(&response).starts_with("/login?error=invalid"),
+            "attempt {attempt}"
+        );
+    }
+    let (_, fifth) = app.sign_in("dora@example.com", "wrong password").await;
+    assert!(
+        location(&fifth).starts_with("/login?error=locked"),
+        "{}",
+        location(&fifth)
+    );
+    let (client, right) = app.sign_in("dora@example.com", PASSWORD).await;
+    assert!(
+        location(&right).starts_with("/login?error=locked"),
+        "the right password is refused while locked"
+    );
+    let page = client
+        .get(app.url(&location(&right)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(page.contains("Too many failed attempts"), "{page}");
+}
+
+async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
+    app.with_user("eve@example.com", &[Role::Employee]).await;
+    let (client, response) = app.sign_in("eve@example.com", PASSWORD).await;
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = client.post(app.url("/logout")).send().await.unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&out), "/login?notice=signed-out");
+    assert!(
+        sessions::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Replaying the old cookie does not work: the session is gone, not just the cookie.
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = replay
+        .get(app.url("/dashboard"))
+        .header("cookie", cookie)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(location(&page), "/login?next=/dashboard");
+}
+
+async fn expired_session_is_not_accepted(app: &TestApp) {
+    let client = app.actor("fay@example.com", &[Role::Employee]).await;
+    assert_eq!(
+        client
+            .get(app.url("/dashboard"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    sessions::Entity::update_many()
+        .set(sessions::ActiveModel {
+            expires_at: Set(past),
+            ..Default::default()
+        })
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let page = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::FOUND);
+    assert!(location(&page).starts_with("/login"));
+    assert!(
+        sessions::Entity::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the expired session is removed"
+    );
+}
+
+async fn deactivation_ends_sessions_at_once(app: &TestApp) {
+    let admin = app.actor("root@example.com", &[Role::Admin]).await;
+    let employee = app.actor("gus@example.com", &[Role::Employee]).await;
+    let gus = app::accounts::server::person_by_email(&app.db, "gus@example.com")
+        .await
+        .unwrap();
+    let response = call(
+        &admin,
+        app,
+        "admin/set_active",
+        &[("user_id", &gus.id.to_string()), ("active", "false")],
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let user_sessions = sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(gus.id.0))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(user_sessions.is_empty());
+    let page = employee.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::FOUND);
+}
+
+async fn role_guards_on_pages_and_server_functions(app: &TestApp) {
+    let target = app
+        .with_user("target@example.com", &[Role::Employee])
+        .await
+        .to_string();
+    let anonymous = app.client();
+    let employee = app.actor("emp@example.com", &[Role::Employee]).await;
+    let trainer = app
+        .actor("tra@example.com", &[Role::Employee, Role::Trainer])
+        .await;
+    let compliance = app
+        .actor("com@example.com", &[Role::Employee, Role::Compliance])
+        .await;
+    let admin = app.actor("adm@example.com", &[Role::Admin]).await;
+    let actors = [
+        ("anonymous", &anonymous),
+        ("employee", &employee),
+        ("trainer", &trainer),
+        ("compliance", &compliance),
+        ("admin", &admin),
+    ];
+
+    // Pages: expected status per actor, in the order above. 302 = sent to sign in.
+    let pages: &[(&str, [u16; 5])] = &[
+        ("/login", [200, 302, 302, 302, 302]),
+        ("/dashboard", [302, 200, 200, 200, 200]),
+        ("/account", [302, 200, 200, 200, 200]),
+        ("/admin", [302, 403, 403, 403, 200]),
+        ("/admin?q=x", [302, 403, 403, 403, 200]),
+        ("/no-such-page", [404, 404, 404, 404, 404]),
+    ];
+    for (path, expected) in pages {
+        for ((name, client), status) in actors.iter().zip(expected) {
+            let response = client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), *status, "GET {path} as {name}");
+        }
+    }
+    let forbidden = employee
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(
+        forbidden.contains("Access denied"),
+        "the 403 page says so plainly"
+    );
+
+    // Server functions: 401 without a session, 403 without the role, anything else means the
+    // call got past the guard.
+    let admin_only: &[(&str, Vec<(&str, String)>)] = &[
+        ("admin/list_people", vec![("query", String::new())]),
+        (
+            "admin/create_person",
+            vec![
+                ("email", "new@example.com".into()),
+                ("display_name", "New".into()),
+            ],
+        ),
+        (
+            "admin/set_roles",
+            vec![("user_id", target.clone()), ("role_employee", "on".into())],
+        ),
+        (
+            "admin/set_active",
+            vec![("user_id", target.clone()), ("active", "true".into())],
+        ),
+    ];
+    for (endpoint, args) in admin_only {
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for (name, client) in &actors {
+            let status = call(client, app, endpoint, &args).await.status().as_u16();
+            let expected = match *name {
+                "anonymous" => 401,
+                "admin" => 200,
+                _ => 403,
+            };
+            assert_eq!(status, expected, "{endpoint} as {name}");
+        }
+    }
+    let signed_in_only: &[(&str, Vec<(&str, &str)>)] = &[(
+        "change_password",
+        vec![
+            ("current_password", PASSWORD),
+            ("new_password", "another-long-password"),
+        ],
+    )];
+    for (endpoint, args) in signed_in_only {
+        assert_eq!(
+            call(&anonymous, app, endpoint, args)
+                .await
+                .status()
+                .as_u16(),
+            401,
+            "{endpoint} anonymous"
+        );
+        assert_eq!(
+            call(&employee, app, endpoint, args).await.status().as_u16(),
+            200,
+            "{endpoint} as employee"
+        );
+    }
+    // The language can be chosen before signing in.
+    assert_eq!(
+        call(&anonymous, app, "set_language", &[("lang", "de")])
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+async fn cross_site_posts_are_refused(app: &TestApp) {
+    app.with_user("hal@example.com", &[Role::Admin]).await;
+    let foreign = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // The sign-in form from another site.
+    let response = foreign
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("email", "hal@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/login?error=csrf");
+    assert!(response.headers().get("set-cookie").is_none());
+    // A request with no origin information at all is refused too.
+    let response = foreign
+        .post(app.url("/login"))
+        .form(&[("email", "hal@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/login?error=csrf");
+
+    // A signed-in admin's browser, tricked by another site into a server-function call.
+    let admin = app.actor("ivy@example.com", &[Role::Admin]).await;
+    let response = admin
+        .post(app.url("/api/admin/create_person"))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[
+            ("email", "planted@example.com"),
+            ("display_name", "Planted"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        app::accounts::server::find_user_by_email(&app.db, "planted@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn admin_creates_person_changes_roles_and_deactivates(app: &TestApp) {
+    let admin = app.actor("boss@example.com", &[Role::Admin]).await;
+    let created = call(
+        &admin,
+        app,
+        "admin/create_person",
+        &[
+            ("email", "Jo.New@Example.com"),
+            ("display_name", "Jo New"),
+            ("employee_number", "E-77"),
+            ("department", "Sales"),
+            ("country", "ie"),
+            ("preferred_language", "de"),
+            ("role_employee", "on"),
+            ("role_trainer", "on"),
+            ("password", "jo-new-password"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        created.status(),
+        StatusCode::OK,
+        "{}",
+        created.text().await.unwrap()
+    );
+    let jo = app::accounts::server::person_by_email(&app.db, "jo.new@example.com")
+        .await
+        .unwrap();
+    assert_eq!(jo.roles, vec![Role::Employee, Role::Trainer]);
+    assert_eq!(jo.country.as_deref(), Some("IE"));
+
+    let listed = call(&admin, app, "admin/list_people", &[("query", "sales")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.contains("jo.new@example.com"), "{listed}");
+    let page = admin
+        .get(app.url("/admin?q=jo.new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(page.contains("jo.new@example.com"));
+
+    let id = jo.id.to_string();
+    let changed = call(
+        &admin,
+        app,
+        "admin/set_roles",
+        &[("user_id", &id), ("role_compliance", "on")],
+    )
+    .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let jo = app::accounts::server::person_by_email(&app.db, "jo.new@example.com")
+        .await
+        .unwrap();
+    assert_eq!(jo.roles, vec![Role::Compliance]);
+
+    let (_, signed_in) = app.sign_in("jo.new@example.com", "jo-new-password").await;
+    assert_eq!(location(&signed_in), "/dashboard");
+    call(
+        &admin,
+        app,
+        "admin/set_active",
+        &[("user_id", &id), ("active", "false")],
+    )
+    .await;
+    let (_, refused) = app.sign_in("jo.new@example.com", "jo-new-password").await;
+    assert!(location(&refused).starts_with("/login?error=deactivated"));
+    call(
+        &admin,
+        app,
+        "admin/set_active",
+        &[("user_id", &id), ("active", "true")],
+    )
+    .await;
+    let (_, again) = app.sign_in("jo.new@example.com", "jo-new-password").await;
+    assert_eq!(location(&again), "/dashboard");
+
+    let actions: Vec<String> = app::audit::server::list_events(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for expected in [
+        "user.created",
+        "user.roles_changed",
+        "user.deactivated",
+        "user.reactivated",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "audit log lacks {expected}: {actions:?}"
+        );
+    }
+}
+
+async fn bad_admin_input_changes_nothing(app: &TestApp) {
+    let admin = app.actor("chief@example.com", &[Role::Admin]).await;
+    let before = app::audit::server::list_events(&app.db)
+        .await
+        .unwrap()
+        .len();
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16);
+    let cases: &[Case] = &[
+        (
+            "admin/create_person",
+            vec![("email", "not-an-email"), ("display_name", "X")],
+            400,
+        ),
+        (
+            "admin/create_person",
+            vec![("email", "x@example.com"), ("display_name", "  ")],
+            400,
+        ),
+        (
+            "admin/create_person",
+            vec![
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("country", "Germany"),
+            ],
+            400,
+        ),
+        (
+            "admin/create_person",
+            vec![
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("password", "short"),
+            ],
+            400,
+        ),
+        (
+            "admin/create_person",
+            vec![
+                ("email", "x@example.com"),
+                ("display_name", "X"),
+                ("preferred_language", "fr"),
+            ],
+            400,
+        ),
+        (
+            "admin/create_person",
+            vec![("email", "CHIEF@example.com"), ("display_name", "Twin")],
+            409,
+        ),
+        (
+            "admin/set_roles",
+            vec![("user_id", "not-a-uuid"), ("role_admin", "on")],
+            404,
+        ),
+        (
+            "admin/set_roles",
+            vec![
+                ("user_id", "6f1c1f9e-5c1a-4a55-9a43-3c1e7cc3b1a1"),
+                ("role_admin", "on"),
+            ],
+            404,
+        ),
+        (
+            "admin/set_active",
+            vec![
+                ("user_id", "6f1c1f9e-5c1a-4a55-9a43-3c1e7cc3b1a1"),
+                ("active", "false"),
+            ],
+            404,
+        ),
+        (
+            "admin/set_active",
+            vec![("user_id", "x"), ("active", "maybe")],
+            400,
+        ),
+        ("set_language", vec![("lang", "fr")], 400),
+    ];
+    for (endpoint, args, status) in cases {
+        let response = call(&admin, app, endpoint, args).await;
+        assert_eq!(
+            response.status().as_u16(),
+            *status,
+            "{endpoint} {args:?}: {}",
+            response.text().await.unwrap()
+        );
+    }
+    // The last admin can neither drop the role nor deactivate themself.
+    let chief = app::accounts::server::person_by_email(&app.db, "chief@example.com")
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    assert_eq!(
+        call(
+            &admin,
+            app,
+            "admin/set_roles",
+            &[("user_id", &chief), ("role_employee", "on")]
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        call(
+            &admin,
+            app,
+            "admin/set_active",
+            &[("user_id", &chief), ("active", "false")]
+        )
+        .await
+        .status(),
+        StatusCode::CONFLICT
+    );
+    assert!(
+        app::accounts::server::find_user_by_email(&app.db, "x@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        app::audit::server::list_events(&app.db)
+            .await
+            .unwrap()
+            .len(),
+        before,
+        "nothing was recorded"
+    );
+}
+
+async fn own_password_can_be_changed(app: &TestApp) {
+    let client = app.actor("ken@example.com", &[Role::Employee]).await;
+    let wrong = call(
+        &client,
+        app,
+        "change_password",
+        &[
+            ("current_password", "nope"),
+            ("new_password", "brand-new-password"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    let short = call(
+        &client,
+        app,
+        "change_password",
+        &[("current_password", PASSWORD), ("new_password", "short")],
+    )
+    .await;
+    assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    let ok = call(
+        &client,
+        app,
+        "change_password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", "brand-new-password"),
+        ],
+    )
+    .await;
+    assert_eq!(ok.status(), StatusCode::OK);
+    let (_, old) = app.sign_in("ken@example.com", PASSWORD).await;
+    assert!(location(&old).starts_with("/login?error=invalid"));
+    let (_, new) = app.sign_in("ken@example.com", "brand-new-password").await;
+    assert_eq!(location(&new), "/dashboard");
+}
+
+async fn language_choice_is_stored_for_the_person(app: &TestApp) {
+    let client = app.actor("lou@example.com", &[Role::Employee]).await;
+    let english = client
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(english.contains("<html lang=\"en\"") && english.contains("Welcome"));
+    assert_eq!(
+        call(&client, app, "set_language", &[("lang", "de")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // A new session (another device, no language cookie) still gets German.
+    let (other_device, _) = app.sign_in("lou@example.com", PASSWORD).await;
+    let german = other_device
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(
+        german.contains("<html lang=\"de\"") && german.contains("Willkommen"),
+        "{german}"
+    );
+    // Before sign-in the browser's language decides.
+    let visitor = app.client();
+    let page = visitor
+        .get(app.url("/login"))
+        .header("accept-language", "de-AT,de;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|h| page_text(&h))
+        .unwrap();
+    assert!(page.contains("Bei Cleared anmelden"));
+}
+
+async fn demo_seeding_is_idempotent(app: &TestApp) {
+    let now = chrono::Utc::now();
+    let first = app::demo::seed_demo(&app.db, now).await.unwrap();
+    let count = app::accounts::server::search_people(&app.db, "", 10_000)
+        .await
+        .unwrap()
+        .len();
+    let second = app::demo::seed_demo(&app.db, now).await.unwrap();
+    assert!(first.created >= 30, "a few dozen people: {first:?}");
+    assert_eq!(second.created, 0);
+    assert_eq!(
+        app::accounts::server::search_people(&app.db, "", 10_000)
+            .await
+            .unwrap()
+            .len(),
+        count
+    );
+    for (email, _, _) in app::demo::DEMO_ACCOUNTS {
+        let (_, response) = app.sign_in(email, app::demo::DEMO_PASSWORD).await;
+        assert_eq!(location(&response), "/dashboard", "{email}");
+    }
+}
+
+async fn migrations_go_down_and_up_again(app: &TestApp) {
+    use migration::{Migrator, MigratorTrait};
+    let applied = Migrator::get_applied_migrations(&app.db)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(applied, Migrator::migrations().len());
+    Migrator::down(&app.db, None).await.unwrap();
+    assert!(
+        Migrator::get_applied_migrations(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    Migrator::up(&app.db, None).await.unwrap();
+    app.with_user("after@example.com", &[Role::Employee]).await;
+}
+
+async fn health_and_security_headers(app: &TestApp) {
+    let client = app.client();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    let headers = page.headers().clone();
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("'nonce-"),
+        "{csp}"
+    );
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(headers.get("referrer-policy").is_some());
+    assert!(headers.get("x-request-id").is_some());
+    let html = page.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    for script in html.split("<script").skip(1) {
+        assert!(
+            script.contains(&format!("nonce=\"{nonce}\"")),
+            "every inline script carries the nonce: {script}"
+        );
+    }
+}
