@@ -26,12 +26,18 @@ test: tools browser site
 	fi; \
 	$(MAKE) --no-print-directory lint; \
 	echo "==> running the tests (PostgreSQL: $${CLEARED_TEST_POSTGRES_URL:-not found, its variants are skipped})"; \
-	$(CARGO) test --workspace --exclude frontend --all-targets; \
+	log=$$(mktemp); \
+	$(CARGO) test --workspace --exclude frontend --all-targets 2>&1 | tee "$$log"; \
+	status=$${PIPESTATUS[0]}; \
 	if [ -n "$${CLEARED_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "==> all tests ran on SQLite and on PostgreSQL"; \
 	else \
 	  echo "==> WARNING: PostgreSQL was NOT tested (no server found); only SQLite ran"; \
-	fi
+	fi; \
+	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
+	     END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
+	rm -f "$$log"; \
+	exit $$status
 
 ## Formatting and clippy for the server build and the WebAssembly build.
 lint:
