@@ -4,8 +4,16 @@ use crate::accounts::SessionInfo;
 use crate::components::layout::{Footer, Header};
 use crate::i18n::Lang;
 use crate::pages::{
-    account::AccountPage, admin::AdminPage, dashboard::DashboardPage, errors::NotFoundPage,
-    home::HomePage, login::LoginPage,
+    account::AccountPage,
+    admin::AdminPage,
+    certificate::{CertificateRoute, VerifyRoute},
+    courses::{CatalogPage, CourseDetailPage, LessonReaderPage},
+    dashboard::DashboardPage,
+    errors::NotFoundPage,
+    home::HomePage,
+    login::LoginPage,
+    policy::PolicyRoute,
+    quiz::{AttemptRoute, QuizPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -67,6 +75,12 @@ pub fn use_lang() -> RwSignal<Lang> {
     use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En))
 }
 
+/// The language switch's save action: pages re-load their content when a save completes,
+/// so text from the server follows the switch too.
+pub fn use_language_saves() -> ServerAction<crate::accounts::api::SetLanguage> {
+    use_context::<ServerAction<crate::accounts::api::SetLanguage>>().unwrap_or_default()
+}
+
 /// The texts of the current language, as a signal so that views follow a switch.
 pub fn use_texts() -> Signal<&'static crate::i18n::Texts> {
     let lang = use_lang();
@@ -92,6 +106,7 @@ pub fn App() -> impl IntoView {
     .into_inner();
     provide_context(RwSignal::new(info.lang));
     provide_context(info);
+    provide_context(ServerAction::<crate::accounts::api::SetLanguage>::new());
 
     // Effects run only in the browser: this marks the moment the page became interactive,
     // which browser tests wait for.
@@ -118,6 +133,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses") view=CatalogPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses/:course") view=CourseDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses/:course/lessons/:lesson") view=LessonReaderPage ssr=SsrMode::Async />
+                    <Route path=path!("/quizzes/:quiz") view=QuizPage ssr=SsrMode::Async />
+                    <Route path=path!("/attempts/:id") view=AttemptRoute ssr=SsrMode::Async />
+                    <Route path=path!("/policy") view=PolicyRoute ssr=SsrMode::Async />
+                    <Route path=path!("/certificates/:id") view=CertificateRoute ssr=SsrMode::Async />
+                    <Route path=path!("/verify/:code") view=VerifyRoute ssr=SsrMode::Async />
                 </Routes>
             </main>
             <Footer />

@@ -6,10 +6,16 @@
 pub mod accounts;
 pub mod app;
 pub mod audit;
+pub mod certification;
+pub mod clearance;
 pub mod components;
+pub mod content;
+pub mod courses;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod policy;
+pub mod quizzes;
 
 #[cfg(feature = "ssr")]
 pub mod db;

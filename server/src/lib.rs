@@ -5,7 +5,7 @@ pub mod config;
 pub mod web;
 
 use crate::config::Config;
-use crate::web::{AppState, health, security, session};
+use crate::web::{AppState, health, quiz, security, session};
 use app::{App, shell};
 use axum::{
     Router, middleware,
@@ -18,8 +18,12 @@ use std::{future::Future, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+
+/// No request may hold a worker longer than this; the client gets 408 instead of waiting.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The name of the built site bundle: `pkg/cleared.js`, `pkg/cleared.wasm`, `pkg/cleared.css`.
 pub const OUTPUT_NAME: &str = "cleared";
@@ -50,6 +54,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
     Router::new()
         .route("/login", post(session::sign_in))
         .route("/logout", post(session::sign_out))
+        .route("/attempts/{id}", post(quiz::submit))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -60,6 +65,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

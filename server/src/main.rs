@@ -144,8 +144,8 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             let db = app::db::connect_and_migrate(&config.database_url).await?;
             let report = app::demo::seed_demo(&db, now).await?;
             println!(
-                "Demo data: {} people created, {} already present.",
-                report.created, report.already_present
+                "Demo data: {} people created, {} already present; {} course versions published.",
+                report.created, report.already_present, report.course_versions_published
             );
             println!("Demo accounts (password '{}'):", app::demo::DEMO_PASSWORD);
             for (email, name, role) in app::demo::DEMO_ACCOUNTS {

@@ -106,6 +106,35 @@ impl Browser {
             .expect("the page hydrates (WebAssembly loaded and ran under the page's CSP)");
     }
 
+    /// Signs in through the form at `base_url/login`.
+    pub async fn sign_in(&self, base_url: &str, email: &str, password: &str) {
+        self.client
+            .goto(&format!("{base_url}/login"))
+            .await
+            .expect("open /login");
+        self.client
+            .find(Locator::Id("email"))
+            .await
+            .expect("email field")
+            .send_keys(email)
+            .await
+            .expect("type");
+        self.client
+            .find(Locator::Id("password"))
+            .await
+            .expect("password field")
+            .send_keys(password)
+            .await
+            .expect("type");
+        self.client
+            .find(Locator::Css("form.stack button[type=submit]"))
+            .await
+            .expect("submit")
+            .click()
+            .await
+            .expect("click");
+    }
+
     pub async fn text_of(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))

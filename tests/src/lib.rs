@@ -7,6 +7,7 @@
 //! `CLEARED_TEST_REQUIRE_POSTGRES=1`, which CI sets, turns a missing server into a failure.
 
 pub mod browser;
+pub mod learning;
 
 use app::accounts::{NewPerson, Role, UserId};
 use reqwest::{Client, StatusCode, header};
@@ -130,6 +131,22 @@ impl TestApp {
         let server = tokio::spawn(server::run(config, listener, async move {
             let _ = shutdown_rx.await;
         }));
+        // The server migrates on start-up too; wait until it serves, so a test never races it.
+        let probe = Client::new();
+        let mut ready = false;
+        for _ in 0..200 {
+            if probe
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(ready, "the test server did not become ready");
         Some(TestApp {
             addr,
             base_url: format!("http://{addr}"),
@@ -161,6 +178,7 @@ impl TestApp {
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("http client")
     }
@@ -278,6 +296,13 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// The current time at the precision both databases store (microseconds), so a time read
+/// back from PostgreSQL equals the one written.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
 }
 
 /// Calls a server function the way our pages do (form-encoded arguments, JSON answer).

@@ -6,34 +6,6 @@ use cleared_tests::{Backend, TestApp};
 use fantoccini::Locator;
 use std::time::Duration;
 
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.client.goto(&app.url("/login")).await.unwrap();
-    browser
-        .client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("form.stack button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn employee_signs_in_switches_language_without_reload_and_signs_out() {
     let app = TestApp::start(Backend::Sqlite).await.unwrap();
@@ -43,12 +15,14 @@ async fn employee_signs_in_switches_language_without_reload_and_signs_out() {
     let browser = Browser::start(true).await;
     let (employee, name, _) = DEMO_ACCOUNTS[0];
 
-    sign_in(&browser, &app, employee).await;
+    browser
+        .sign_in(&app.base_url, employee, DEMO_PASSWORD)
+        .await;
     browser
         .client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#my-roles"))
+        .for_element(Locator::Css("#clearance"))
         .await
         .unwrap();
     assert_eq!(browser.path().await, "/dashboard");
@@ -151,12 +125,14 @@ async fn sign_in_and_admin_pages_work_without_javascript() {
     let browser = Browser::start(false).await;
     let (admin, name, _) = DEMO_ACCOUNTS[3];
 
-    sign_in(&browser, &app, "employee@example.com").await;
+    browser
+        .sign_in(&app.base_url, "employee@example.com", DEMO_PASSWORD)
+        .await;
     browser
         .client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#my-roles"))
+        .for_element(Locator::Css("#clearance"))
         .await
         .unwrap();
     browser
@@ -175,12 +151,12 @@ async fn sign_in_and_admin_pages_work_without_javascript() {
         .await
         .unwrap();
 
-    sign_in(&browser, &app, admin).await;
+    browser.sign_in(&app.base_url, admin, DEMO_PASSWORD).await;
     browser
         .client
         .wait()
         .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("#my-roles"))
+        .for_element(Locator::Css("#clearance"))
         .await
         .unwrap();
     assert_eq!(browser.text_of("h1").await, format!("Welcome, {name}"));

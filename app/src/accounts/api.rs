@@ -41,6 +41,11 @@ mod ssr {
         })
     }
 
+    /// The language of this request's reader.
+    pub fn request_lang() -> Lang {
+        session_info_for_request().lang
+    }
+
     /// The signed-in person, or 401.
     pub fn require_signed_in() -> Result<Me, AppError> {
         current_session()

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 pub fn LanguageSwitch() -> impl IntoView {
     let lang = use_lang();
     let t = use_texts();
-    let save = ServerAction::<SetLanguage>::new();
+    let save = crate::app::use_language_saves();
     view! {
         <form method="post" action="/api/set_language" class="language-switch">
             <span class="visually-hidden">{move || t.get().language}</span>

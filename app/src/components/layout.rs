@@ -24,8 +24,10 @@ pub fn Header() -> impl IntoView {
                 <ul>
                     <Show when=move || signed_in>
                         <li><A href="/dashboard">{move || t.get().nav_dashboard}</A></li>
+                        <li><A href="/courses">{move || t.get().nav_courses}</A></li>
                         <li><A href="/account">{move || t.get().nav_account}</A></li>
                     </Show>
+                    <li><A href="/policy">{move || t.get().nav_policy}</A></li>
                     <Show when=move || is_admin>
                         <li><A href="/admin">{move || t.get().nav_admin}</A></li>
                     </Show>

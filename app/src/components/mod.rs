@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 
+pub mod common;
 pub mod guard;
 pub mod language_switch;
 pub mod layout;

@@ -1,7 +1,18 @@
 //! sea-orm entities: the rows as stored. Domain code converts them into the types of
-//! `accounts` and friends before they leave the server.
+//! `accounts` and friends before they leave the server. Columns named `content`, `presented`,
+//! `answers` and `evidence` hold JSON documents.
 
 pub mod audit_events;
+pub mod certificates;
+pub mod certifications;
+pub mod course_versions;
+pub mod courses;
+pub mod lesson_completions;
+pub mod policy_acknowledgements;
+pub mod policy_versions;
+pub mod quiz_attempts;
+pub mod quiz_versions;
+pub mod quizzes;
 pub mod sessions;
 pub mod user_roles;
 pub mod users;

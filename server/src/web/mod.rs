@@ -1,6 +1,7 @@
 //! The HTTP side: the router, sign-in and sign-out, and the middleware every request passes.
 
 pub mod health;
+pub mod quiz;
 pub mod security;
 pub mod session;
 

@@ -1,0 +1,62 @@
+//! Small pieces shared by pages: dates, progress bars, error display, the fallback note.
+
+use crate::app::use_texts;
+use crate::error::AppError;
+use crate::pages::errors::{ForbiddenPage, NotFoundPage};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+
+/// Dates as `2026-11-23`: unambiguous in every language.
+pub fn date(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d").to_string()
+}
+
+pub fn date_time(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A server-function error as the page shows it: 404 and 403 pages, a redirect to sign in,
+/// or the message.
+pub fn error_view(error: AppError) -> AnyView {
+    match error {
+        AppError::NotFound => view! { <NotFoundPage /> }.into_any(),
+        AppError::Forbidden => view! { <ForbiddenPage /> }.into_any(),
+        AppError::NotSignedIn => view! { <Redirect path="/login" /> }.into_any(),
+        other => {
+            let t = use_texts();
+            view! {
+                <section class="panel">
+                    <h1>{move || t.get().error_title}</h1>
+                    <p class="error" role="alert">{other.to_string()}</p>
+                </section>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+pub fn ProgressBar(done: u32, total: u32, label: String) -> impl IntoView {
+    let t = use_texts();
+    view! {
+        <div class="progress-row">
+            <progress max=total.max(1).to_string() value=done.to_string() aria-label=label></progress>
+            <span class="muted">{done}" / "{total}" "{move || t.get().steps_done}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn FallbackNote(shown: bool) -> impl IntoView {
+    let t = use_texts();
+    shown.then(
+        || view! { <p class="notice fallback" role="note">{move || t.get().fallback_notice}</p> },
+    )
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    let t = use_texts();
+    view! { <p class="muted">{move || t.get().loading}</p> }
+}

@@ -1,0 +1,57 @@
+//! `POST /attempts/{id}`: the quiz form. A plain HTML form post, so a quiz can be taken with or
+//! without JavaScript; its fields (`q1`, `q2`, … with the chosen positions) depend on the
+//! questions drawn, which a fixed server-function signature cannot express.
+
+use super::AppState;
+use app::accounts::server::CurrentSession;
+use app::error::DomainError;
+use app::quizzes::attempt_href;
+use app::quizzes::server::{AnswerSheet, submit_attempt};
+use axum::{
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+
+fn with_error(id: &str, message: &str) -> Response {
+    let encoded: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    Redirect::to(&format!("{}?error={encoded}", attempt_href(id))).into_response()
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    session: Option<axum::Extension<CurrentSession>>,
+    body: Bytes,
+) -> Response {
+    let Some(axum::Extension(session)) = session else {
+        return Redirect::to(&format!("/login?next={}", attempt_href(&id))).into_response();
+    };
+    let Ok(attempt) = uuid::Uuid::parse_str(&id) else {
+        return (StatusCode::NOT_FOUND, "No such attempt.").into_response();
+    };
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let sheet = match AnswerSheet::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    {
+        Ok(sheet) => sheet,
+        Err(message) => return with_error(&id, &message),
+    };
+    match submit_attempt(
+        &state.db,
+        session.me.id,
+        attempt,
+        &sheet,
+        chrono::Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&attempt_href(&id)).into_response(),
+        Err(DomainError::Invalid(message)) => with_error(&id, &message),
+        Err(DomainError::NotFound) => (StatusCode::NOT_FOUND, "No such attempt.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "submitting an attempt failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "Submitting failed; please try again. Your answers were not lost: the attempt is still open.").into_response()
+        }
+    }
+}
