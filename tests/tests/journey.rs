@@ -47,6 +47,18 @@ async fn answer(browser: &Browser, sheet: &AnswerSheet) {
     click(browser, "#submit-answers").await;
 }
 
+/// With `CLEARED_SCREENSHOTS=<folder>` the journey saves what the learner sees (for the README).
+async fn screenshot(browser: &Browser, name: &str) {
+    if let Ok(folder) = std::env::var("CLEARED_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.expect("screenshot");
+        std::fs::write(
+            std::path::Path::new(&folder).join(format!("{name}.png")),
+            png,
+        )
+        .expect("write screenshot");
+    }
+}
+
 async fn journey(javascript: bool) {
     let app = TestApp::start(Backend::Sqlite).await.unwrap();
     app::demo::seed_demo(&app.db, now()).await.unwrap();
@@ -84,6 +96,7 @@ async fn journey(javascript: bool) {
     assert!(clearance.contains("not cleared"), "{clearance}");
     if javascript {
         browser.wait_for_hydration().await;
+        screenshot(&browser, "dashboard-not-cleared").await;
     }
 
     // Read the lesson: the dashboard's "what is missing" links to it.
@@ -103,6 +116,9 @@ async fn journey(javascript: bool) {
     answer(&browser, &wrong_answers(&app.db, first).await).await;
     let result = wait_for(&browser, "#result").await.text().await.unwrap();
     assert!(result.starts_with("Not passed"), "{result}");
+    if javascript {
+        screenshot(&browser, "quiz-review").await;
+    }
     assert!(
         !browser
             .client
@@ -148,6 +164,10 @@ async fn journey(javascript: bool) {
         .await
         .unwrap();
     assert!(clearance.contains("You are cleared"), "{clearance}");
+    if javascript {
+        browser.wait_for_hydration().await;
+        screenshot(&browser, "dashboard-cleared").await;
+    }
     click(&browser, "table.certificates a").await;
     let status = wait_for(&browser, "#certificate-status")
         .await
@@ -155,6 +175,9 @@ async fn journey(javascript: bool) {
         .await
         .unwrap();
     assert_eq!(status, "valid");
+    if javascript {
+        screenshot(&browser, "certificate").await;
+    }
     let verify = wait_for(&browser, "#verify-link")
         .await
         .attr("href")

@@ -55,6 +55,20 @@ fn CertificateBody(page: CertificatePage) -> impl IntoView {
             {page.revoked_reason.clone().map(|r| view! { <p class="error">{move || t.get().revoked_reason}": "{r.clone()}</p> })}
             <p class="certificate-verify">{move || t.get().verify_at}" "<a href=verify.clone() id="verify-link">{verify.clone()}</a></p>
         </article>
+        <p class="print-row">
+            <button
+                type="button"
+                class="button secondary"
+                on:click=move |_| {
+                    #[cfg(feature = "hydrate")]
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.print();
+                    }
+                }
+            >
+                {move || t.get().print}
+            </button>
+        </p>
     }
 }
 
