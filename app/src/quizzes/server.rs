@@ -422,7 +422,7 @@ async fn close_overdue(
     history(db, user, quiz).await
 }
 
-fn course_title(course: Option<courses::Model>) -> String {
+fn slug_of(course: Option<courses::Model>) -> String {
     course.map(|c| c.slug).unwrap_or_default()
 }
 
@@ -440,7 +440,7 @@ pub async fn quiz_overview(
     let course = courses::Entity::find_by_id(loaded.quiz.course_id)
         .one(db)
         .await?;
-    let course_slug = course_title(course);
+    let course_slug = slug_of(course);
     let course_title = crate::courses::server::published_course(db, &course_slug)
         .await
         .map(|c| c.content.title.text(lang))
