@@ -5,7 +5,7 @@ pub mod config;
 pub mod web;
 
 use crate::config::Config;
-use crate::web::{AppState, health, quiz, security, session};
+use crate::web::{AppState, forms, health, quiz, security, session};
 use app::{App, shell};
 use axum::{
     Router, middleware,
@@ -62,6 +62,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(forms::form_errors_back_to_page))
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
         .layer(middleware::from_fn(security::refuse_cross_site))
         .layer(middleware::from_fn(security::security_headers))

@@ -23,6 +23,7 @@ on_both_databases!(
     demo_seeding_is_idempotent,
     migrations_go_down_and_up_again,
     health_and_security_headers,
+    form_errors_without_javascript_return_to_the_page,
 );
 
 async fn sign_in_succeeds_and_lands_on_dashboard(app: &TestApp) {
@@ -825,4 +826,51 @@ async fn health_and_security_headers(app: &TestApp) {
             "every inline script carries the nonce: {script}"
         );
     }
+}
+
+async fn form_errors_without_javascript_return_to_the_page(app: &TestApp) {
+    let admin = app.actor("formal@example.com", &[Role::Admin]).await;
+    // What a browser without JavaScript sends: a plain form post accepting HTML.
+    let response = admin
+        .post(app.url("/api/admin/create_person"))
+        .header("referer", app.url("/admin?q=sales"))
+        .form(&[("email", "not-an-email"), ("display_name", "X")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let back = location(&response);
+    assert!(back.starts_with("/admin?q=sales&error="), "{back}");
+    assert_eq!(
+        response.headers().get("x-form-error-status").unwrap(),
+        "400"
+    );
+    let page = page_text(
+        &admin
+            .get(app.url(&back))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(
+        page.contains("is not a valid email address"),
+        "the page shows the error"
+    );
+    // A successful post still goes back to the page, without an error.
+    let ok = admin
+        .post(app.url("/api/admin/create_person"))
+        .header("referer", app.url("/admin"))
+        .form(&[("email", "fine@example.com"), ("display_name", "Fine")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::FOUND);
+    assert!(
+        location(&ok).starts_with(&app.url("/admin")) && !location(&ok).contains("error="),
+        "{}",
+        location(&ok)
+    );
 }

@@ -60,3 +60,16 @@ pub fn Loading() -> impl IntoView {
     let t = use_texts();
     view! { <p class="muted">{move || t.get().loading}</p> }
 }
+
+/// The `?error=` a form handler sent the browser back with (forms posted without JavaScript).
+#[component]
+pub fn FormError() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .read()
+            .get("error")
+            .filter(|e| !e.is_empty())
+            .map(|e| view! { <p class="error" role="alert" id="form-error">{e}</p> })
+    }
+}

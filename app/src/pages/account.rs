@@ -2,6 +2,7 @@
 
 use crate::accounts::api::ChangePassword;
 use crate::app::use_texts;
+use crate::components::common::FormError;
 use crate::components::guard::RequireRole;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +20,7 @@ pub fn AccountPage() -> impl IntoView {
                     <section class="panel narrow" aria-labelledby="page-title">
                         <h1 id="page-title">{move || t.get().account_title}</h1>
                         <h2>{move || t.get().change_password}</h2>
+                        <FormError />
                         {move || {
                             result
                                 .get()

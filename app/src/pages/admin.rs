@@ -3,6 +3,7 @@
 use crate::accounts::api::{CreatePerson, SetActive, SetRoles, list_people};
 use crate::accounts::{PersonSummary, Role};
 use crate::app::use_texts;
+use crate::components::common::FormError;
 use crate::components::guard::RequireRole;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -59,6 +60,7 @@ fn PeopleAdmin() -> impl IntoView {
                     <button type="submit" class="button">{move || t.get().search}</button>
                 </div>
             </form>
+            <FormError />
             {move || outcome_view(set_roles.value().get(), t.get().changes_saved)}
             {move || outcome_view(set_active.value().get(), t.get().changes_saved)}
             <Suspense fallback=move || view! { <p>{move || t.get().loading}</p> }>

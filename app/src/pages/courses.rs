@@ -1,7 +1,7 @@
 //! `/courses`, `/courses/{course}` and `/courses/{course}/lessons/{lesson}`.
 
 use crate::app::{use_language_saves, use_texts};
-use crate::components::common::{FallbackNote, Loading, ProgressBar, error_view};
+use crate::components::common::{FallbackNote, FormError, Loading, ProgressBar, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::api::{CompleteLesson, get_course, get_lesson, list_courses};
 use crate::courses::{CoursePage, LessonPage, course_href, lesson_href, quiz_href};
@@ -167,6 +167,7 @@ fn LessonBody(page: LessonPage) -> impl IntoView {
             <FallbackNote shown=page.fell_back />
             <div class="lesson-body" inner_html=page.html.clone()></div>
             <footer class="lesson-end" id="lesson-end">
+                <FormError />
                 {if page.done {
                     view! {
                         <p class="notice" role="status">{move || t.get().lesson_completed}</p>

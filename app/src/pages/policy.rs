@@ -1,7 +1,7 @@
 //! `/policy`: the current social media policy, public; signed-in readers acknowledge it here.
 
 use crate::app::{use_language_saves, use_texts};
-use crate::components::common::{FallbackNote, Loading, date, error_view};
+use crate::components::common::{FallbackNote, FormError, Loading, date, error_view};
 use crate::policy::PolicyPage;
 use crate::policy::api::{AcknowledgePolicy, get_policy};
 use leptos::prelude::*;
@@ -39,6 +39,7 @@ fn PolicyBody(page: PolicyPage, acknowledge: ServerAction<AcknowledgePolicy>) ->
             <p class="changes"><strong>{move || t.get().changes}": "</strong>{page.summary_of_changes.clone()}</p>
             <div class="policy-body" inner_html=page.html.clone()></div>
             <footer class="acknowledgement" id="acknowledgement">
+                <FormError />
                 {match (page.signed_in, page.acknowledged_at) {
                     (_, Some(at)) => view! { <p class="notice" role="status" id="acknowledged">{move || t.get().acknowledged_on}" "{date(&at)}</p> }.into_any(),
                     (true, None) => view! {

@@ -2,7 +2,7 @@
 //! open attempt, or the review once it is submitted).
 
 use crate::app::use_texts;
-use crate::components::common::{Loading, date_time, error_view};
+use crate::components::common::{FormError, Loading, date_time, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::course_href;
 use crate::courses::quiz_href;
@@ -50,6 +50,7 @@ fn QuizBody(quiz: QuizOverview, start: ServerAction<StartQuiz>) -> impl IntoView
         <section class="panel" aria-labelledby="page-title">
             <p class="muted"><a href=course_href(&quiz.course_slug)>{quiz.course_title.clone()}</a></p>
             <h1 id="page-title">{move || t.get().quiz_label}": "{quiz.title.clone()}</h1>
+            <FormError />
             {quiz.passed.then(|| view! { <p class="status ok">"✓ "{move || t.get().passed}</p> })}
             <dl class="facts">
                 <dt>{move || t.get().questions_per_attempt}</dt><dd>{quiz.question_count}</dd>
