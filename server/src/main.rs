@@ -66,6 +66,13 @@ enum UserCommand {
     },
 }
 
+/// Prints a line of command output. A closed pipe (`cleared seed --demo | head -1`) is not
+/// an error worth a panic.
+fn say(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -129,12 +136,15 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(config.addr)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
-            println!("Cleared is serving at http://{}", listener.local_addr()?);
+            say(format_args!(
+                "Cleared is serving at http://{}",
+                listener.local_addr()?
+            ));
             server::run(config, listener, shutdown_signal()).await
         }
         Command::Migrate => {
             app::db::connect_and_migrate(&config.database_url).await?;
-            println!("The database is up to date.");
+            say(format_args!("The database is up to date."));
             Ok(())
         }
         Command::Seed { demo } => {
@@ -143,13 +153,16 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             }
             let db = app::db::connect_and_migrate(&config.database_url).await?;
             let report = app::demo::seed_demo(&db, now).await?;
-            println!(
+            say(format_args!(
                 "Demo data: {} people created, {} already present; {} course versions published.",
                 report.created, report.already_present, report.course_versions_published
-            );
-            println!("Demo accounts (password '{}'):", app::demo::DEMO_PASSWORD);
+            ));
+            say(format_args!(
+                "Demo accounts (password '{}'):",
+                app::demo::DEMO_PASSWORD
+            ));
             for (email, name, role) in app::demo::DEMO_ACCOUNTS {
-                println!("  {email:<24} {name} ({})", role.code());
+                say(format_args!("  {email:<24} {name} ({})", role.code()));
             }
             Ok(())
         }
@@ -166,23 +179,23 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                         ..Default::default()
                     };
                     accounts::create_person(&db, None, person, Some(&password), now).await?;
-                    println!("Created {email}.");
+                    say(format_args!("Created {email}."));
                 }
                 UserCommand::Roles { email, set } => {
                     let roles = parse_roles(&set).map_err(anyhow::Error::msg)?;
                     let id = person_id(&db, &email).await?;
                     accounts::set_roles(&db, None, id, roles, now).await?;
-                    println!("Roles of {email} set to {set}.");
+                    say(format_args!("Roles of {email} set to {set}."));
                 }
                 UserCommand::Deactivate { email } => {
                     let id = person_id(&db, &email).await?;
                     accounts::set_active(&db, None, id, false, now).await?;
-                    println!("Deactivated {email}.");
+                    say(format_args!("Deactivated {email}."));
                 }
                 UserCommand::Reactivate { email } => {
                     let id = person_id(&db, &email).await?;
                     accounts::set_active(&db, None, id, true, now).await?;
-                    println!("Reactivated {email}.");
+                    say(format_args!("Reactivated {email}."));
                 }
             }
             Ok(())
