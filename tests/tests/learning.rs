@@ -411,33 +411,19 @@ async fn malformed_or_foreign_submissions_change_nothing(app: &TestApp) {
         .status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(
-        stranger
-            .get(app.url("/attempts/not-a-uuid"))
+    for unknown in [
+        "/attempts/not-a-uuid",
+        "/quizzes/no-such-quiz",
+        "/courses/no-such-course",
+    ] {
+        let status = stranger
+            .get(app.url(unknown))
             .send()
             .await
             .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        stranger
-            .get(app.url("/quizzes/no-such-quiz"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        stranger
-            .get(app.url("/courses/no-such-course"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::NOT_FOUND
-    );
+            .status();
+        assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+    }
     let row = quiz_attempts::Entity::find_by_id(attempt)
         .one(&app.db)
         .await
