@@ -122,7 +122,9 @@ pub fn App() -> impl IntoView {
 
     let t = use_texts();
     view! {
-        <Title text=move || t.get().app_name />
+        // Titles are plain strings, not closures: the server reads them after the body has
+        // rendered, when a redirected page's reactive values may already be disposed.
+        <Title text=t.get_untracked().app_name />
         <Router>
             <a class="skip-link" href="#main">{move || t.get().skip_to_content}</a>
             <Header />

@@ -77,7 +77,19 @@ async fn employee_signs_in_switches_language_without_reload_and_signs_out() {
         .unwrap();
     assert_eq!(lang, serde_json::json!("de"));
 
-    // The choice was stored: a reload renders German on the server.
+    // The choice is saved in the background; once stored, a reload renders German on the server.
+    let mut stored = false;
+    for _ in 0..100 {
+        let person = app::accounts::server::person_by_email(&app.db, employee)
+            .await
+            .unwrap();
+        if person.preferred_language == Some(app::i18n::Lang::De) {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stored, "the language choice is stored for the person");
     browser.client.refresh().await.unwrap();
     browser.wait_for_hydration().await;
     assert!(browser.text_of("h1").await.starts_with("Willkommen"));

@@ -16,7 +16,7 @@ pub fn AccountPage() -> impl IntoView {
                 let change = ServerAction::<ChangePassword>::new();
                 let result = change.value();
                 view! {
-                    <Title text=move || t.get().account_title />
+                    <Title text=t.get_untracked().account_title />
                     <section class="panel narrow" aria-labelledby="page-title">
                         <h1 id="page-title">{move || t.get().account_title}</h1>
                         <h2>{move || t.get().change_password}</h2>

@@ -50,7 +50,7 @@ fn PeopleAdmin() -> impl IntoView {
         |(q, ..)| list_people(q),
     );
     view! {
-        <Title text=move || t.get().admin_title />
+        <Title text=t.get_untracked().admin_title />
         <section class="panel" aria-labelledby="page-title">
             <h1 id="page-title">{move || t.get().admin_title}": "{move || t.get().people}</h1>
             <form method="get" action="/admin" class="search" role="search">

@@ -97,7 +97,7 @@ fn VerificationBody(verification: Verification) -> impl IntoView {
     let v = verification;
     let ok = v.status == crate::certification::CertificateStatus::Valid;
     view! {
-        <Title text=move || t.get().verify_title />
+        <Title text=t.get_untracked().verify_title />
         <section class="panel narrow" aria-labelledby="page-title">
             <h1 id="page-title">{move || t.get().verify_title}</h1>
             <p class=if ok { "result passed" } else { "result failed" } id="verification-status">

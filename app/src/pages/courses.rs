@@ -18,7 +18,7 @@ pub fn CatalogPage() -> impl IntoView {
                 let saves = use_language_saves();
                 let courses = Resource::new(move || saves.version().get(), |_| list_courses());
                 view! {
-                    <Title text=move || t.get().courses_title />
+                    <Title text=t.get_untracked().courses_title />
                     <h1 id="page-title">{move || t.get().courses_title}</h1>
                     <Suspense fallback=Loading>
                         {move || Suspend::new(async move {

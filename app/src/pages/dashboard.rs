@@ -37,7 +37,7 @@ fn DashboardContent() -> impl IntoView {
     let name = use_session().me.map(|m| m.display_name).unwrap_or_default();
     let dashboard = Resource::new(move || saves.version().get(), |_| get_dashboard());
     view! {
-        <Title text=move || t.get().dashboard_title />
+        <Title text=t.get_untracked().dashboard_title />
         <h1 id="page-title">{move || t.get().welcome}", "{name.clone()}</h1>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {

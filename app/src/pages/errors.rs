@@ -17,7 +17,7 @@ pub fn ForbiddenPage() -> impl IntoView {
     set_status(http::StatusCode::FORBIDDEN);
     let t = use_texts();
     view! {
-        <Title text=move || t.get().forbidden_title />
+        <Title text=t.get_untracked().forbidden_title />
         <section class="panel error-page" aria-labelledby="page-title">
             <h1 id="page-title">"403 — "{move || t.get().forbidden_title}</h1>
             <p>{move || t.get().forbidden_body}</p>
@@ -32,7 +32,7 @@ pub fn NotFoundPage() -> impl IntoView {
     set_status(http::StatusCode::NOT_FOUND);
     let t = use_texts();
     view! {
-        <Title text=move || t.get().not_found_title />
+        <Title text=t.get_untracked().not_found_title />
         <section class="panel error-page" aria-labelledby="page-title">
             <h1 id="page-title">"404 — "{move || t.get().not_found_title}</h1>
             <p>{move || t.get().not_found_body}</p>

@@ -46,7 +46,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || safe_next(query.read().get("next"));
     let email = move || query.read().get("email").unwrap_or_default();
     view! {
-        <Title text=move || t.get().sign_in_title />
+        <Title text=t.get_untracked().sign_in_title />
         <section class="panel narrow" aria-labelledby="page-title">
             <h1 id="page-title">{move || t.get().sign_in_title}</h1>
             <p>{move || t.get().sign_in_intro}</p>

@@ -186,7 +186,7 @@ fn OpenAttempt(attempt: AttemptView) -> impl IntoView {
 fn Review(review: ReviewView) -> impl IntoView {
     let t = use_texts();
     view! {
-        <Title text=move || t.get().review_title />
+        <Title text=t.get_untracked().review_title />
         <section class="panel" aria-labelledby="page-title" id="review">
             <h1 id="page-title">{move || t.get().review_title}": "{review.quiz_title.clone()}</h1>
             <p class=if review.passed { "result passed" } else { "result failed" } id="result">
