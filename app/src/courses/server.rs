@@ -398,32 +398,9 @@ pub async fn lesson_page(
     let course = published_course(db, course_slug).await?;
     let state = learner_state(db, user, &course).await?;
     let content = &course.content;
-    let ordered: Vec<(&ModuleContent, &LessonContent)> = content
-        .modules
-        .iter()
-        .flat_map(|m| m.lessons.iter().map(move |l| (m, l)))
-        .collect();
-    let index = ordered
-        .iter()
-        .position(|(_, l)| l.slug == lesson_slug)
-        .ok_or(DomainError::NotFound)?;
-    let (module, lesson) = ordered[index];
+    let (module, lesson, links) =
+        locate_lesson(content, lesson_slug).ok_or(DomainError::NotFound)?;
     let body = lesson.body.pick(lang);
-    let href = |i: usize| {
-        ordered
-            .get(i)
-            .map(|(_, l)| lesson_href(&content.slug, &l.slug))
-    };
-    let next_in_module = module
-        .lessons
-        .iter()
-        .skip_while(|l| l.slug != lesson.slug)
-        .nth(1);
-    let after_done_href = match (next_in_module, &module.quiz) {
-        (Some(next), _) => lesson_href(&content.slug, &next.slug),
-        (None, Some(quiz)) => quiz_href(quiz),
-        (None, None) => href(index + 1).unwrap_or_else(|| course_href(&content.slug)),
-    };
     Ok(LessonPage {
         course_slug: content.slug.clone(),
         course_title: content.title.text(lang),
@@ -434,10 +411,52 @@ pub async fn lesson_page(
         html: render_markdown(&body.text),
         fell_back: body.fell_back,
         done: state.lessons_done.contains(&lesson.slug),
-        previous_href: index.checked_sub(1).and_then(href),
-        next_href: href(index + 1),
-        after_done_href,
+        previous_href: links.previous,
+        next_href: links.next,
+        after_done_href: links.after_done,
     })
+}
+
+/// Where a lesson's links lead: previous and next lesson, and what "done" leads to — the
+/// next lesson of the module, else the module's quiz, else the next lesson or the course.
+struct LessonLinks {
+    previous: Option<String>,
+    next: Option<String>,
+    after_done: String,
+}
+
+fn locate_lesson<'a>(
+    content: &'a CourseContent,
+    lesson_slug: &str,
+) -> Option<(&'a ModuleContent, &'a LessonContent, LessonLinks)> {
+    let ordered: Vec<(&ModuleContent, &LessonContent)> = content
+        .modules
+        .iter()
+        .flat_map(|m| m.lessons.iter().map(move |l| (m, l)))
+        .collect();
+    let index = ordered.iter().position(|(_, l)| l.slug == lesson_slug)?;
+    let (module, lesson) = ordered[index];
+    let href = |i: usize| {
+        ordered
+            .get(i)
+            .map(|(_, l)| lesson_href(&content.slug, &l.slug))
+    };
+    let next_in_module = module
+        .lessons
+        .iter()
+        .skip_while(|l| l.slug != lesson.slug)
+        .nth(1);
+    let after_done = match (next_in_module, &module.quiz) {
+        (Some(next), _) => lesson_href(&content.slug, &next.slug),
+        (None, Some(quiz)) => quiz_href(quiz),
+        (None, None) => href(index + 1).unwrap_or_else(|| course_href(&content.slug)),
+    };
+    let links = LessonLinks {
+        previous: index.checked_sub(1).and_then(href),
+        next: href(index + 1),
+        after_done,
+    };
+    Some((module, lesson, links))
 }
 
 /// Records that `user` read a lesson to its end. Doing it twice keeps the first time.
@@ -453,8 +472,8 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
     use sea_orm::TransactionSession;
     let txn = db.begin().await?;
     let course = published_course(&txn, course_slug).await?;
-    let lang = Lang::En;
-    let page = lesson_page(&txn, user, course_slug, lesson_slug, lang).await?;
+    // Only the links are needed here, not the rendered lesson.
+    let (_, _, links) = locate_lesson(&course.content, lesson_slug).ok_or(DomainError::NotFound)?;
     let existing =
         lesson_completions::Entity::find_by_id((user.0, course.id, lesson_slug.to_string()))
             .one(&txn)
@@ -472,5 +491,5 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
         crate::certification::server::issue_due_certificates(&txn, user, now).await?;
     }
     txn.commit().await?;
-    Ok(page.after_done_href)
+    Ok(links.after_done)
 }
