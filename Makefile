@@ -15,9 +15,7 @@ run: tools site server
 	@CLEARED_SITE_ROOT=$${CLEARED_SITE_ROOT:-target/site} exec ./target/debug/cleared serve
 
 ## Run every test: lints, unit tests, HTTP tests on SQLite and PostgreSQL, browser tests.
-## One test at a time: with two test servers rendering pages at once in one process, a page
-## render now and then never finishes or reads a disposed reactive value (under
-## investigation, see the README's known issues); one at a time it has not happened.
+## Tests run in parallel; each test server has its own database.
 test: tools browser site
 	@set -euo pipefail; \
 	if [ -z "$${CLEARED_TEST_POSTGRES_URL:-}" ]; then \
@@ -30,7 +28,7 @@ test: tools browser site
 	$(MAKE) --no-print-directory lint; \
 	echo "==> running the tests (PostgreSQL: $${CLEARED_TEST_POSTGRES_URL:-not found, its variants are skipped})"; \
 	log=$$(mktemp); \
-	$(CARGO) test --workspace --exclude frontend --all-targets -- --test-threads=1 2>&1 | tee "$$log"; \
+	$(CARGO) test --workspace --exclude frontend --all-targets 2>&1 | tee "$$log"; \
 	status=$${PIPESTATUS[0]}; \
 	if [ -n "$${CLEARED_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "==> all tests ran on SQLite and on PostgreSQL"; \

@@ -122,8 +122,8 @@ pub fn App() -> impl IntoView {
 
     let t = use_texts();
     view! {
-        // Titles are plain strings, not closures: the server reads them after the body has
-        // rendered, when a redirected page's reactive values may already be disposed.
+        // Titles are plain strings, not closures: the server evaluates the title outside the
+        // render's reactive owner, where a signal read panics with "already disposed".
         <Title text=t.get_untracked().app_name />
         <Router>
             <a class="skip-link" href="#main">{move || t.get().skip_to_content}</a>

@@ -21,7 +21,26 @@ pub enum DomainError {
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Db(#[from] DbErr),
+    Db(DbErr),
+}
+
+/// The one place where a database error becomes a domain error: a unique or foreign-key
+/// violation means a concurrent request (or the caller) broke a rule the schema enforces,
+/// which is a conflict, never a server failure.
+#[cfg(feature = "ssr")]
+impl From<DbErr> for DomainError {
+    fn from(error: DbErr) -> Self {
+        use sea_orm::SqlErr;
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                DomainError::Conflict("this was changed at the same time; please reload".into())
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                DomainError::Conflict("something this refers to no longer exists".into())
+            }
+            _ => DomainError::Db(error),
+        }
+    }
 }
 
 /// What a server function may report to the page.

@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_learning;
+mod m20261201_000003_add_uniqueness;
+mod m20261201_000004_create_login_throttles;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_create_accounts::Migration),
             Box::new(m20261123_000002_create_learning::Migration),
+            Box::new(m20261201_000003_add_uniqueness::Migration),
+            Box::new(m20261201_000004_create_login_throttles::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use axum::{
     routing::{get, post},
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use std::{future::Future, sync::Arc};
 use tokio::net::TcpListener;
@@ -37,6 +37,15 @@ fn leptos_options(config: &Config) -> LeptosOptions {
         .build()
 }
 
+/// The app's routes, generated once per process. Generating them renders the app with
+/// resource loading suppressed by a process-wide flag in leptos_router, so a page rendering
+/// on another router at that moment would wait forever for its resources
+/// (leptos-rs/leptos#4773); tests start many routers in one process.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application: pages, server functions, sign-in, health checks and the
 /// middleware stack.
 pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
@@ -45,7 +54,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
     };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context = {
         let db = state.db.clone();
         move || provide_context(db.clone())

@@ -144,3 +144,24 @@ pub async fn complete_course(
         pass_quiz(db, user, &quiz, now).await;
     }
 }
+
+/// The quiz form's fields (`q1=2&q2=0&q2=3…`) for `sheet`, as a browser posts them.
+pub fn form_fields(sheet: &AnswerSheet) -> Vec<(String, String)> {
+    sheet
+        .0
+        .iter()
+        .flat_map(|(n, positions)| {
+            positions
+                .iter()
+                .map(move |p| (format!("q{n}"), p.to_string()))
+        })
+        .collect()
+}
+
+/// The first lesson of `course`.
+pub async fn first_lesson(db: &DatabaseConnection, course: &str) -> String {
+    let published = app::courses::server::published_course(db, course)
+        .await
+        .unwrap();
+    published.content.modules[0].lessons[0].slug.clone()
+}

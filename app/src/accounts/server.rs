@@ -207,7 +207,7 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
         }
         None => None,
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if users::Entity::find()
         .filter(users::Column::Email.eq(&person.email))
         .one(&txn)
@@ -407,7 +407,7 @@ pub async fn set_roles<C: ConnectionTrait + TransactionTrait>(
     let mut roles = roles;
     roles.sort();
     roles.dedup();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target = find_user(&txn, user).await?;
     let before = roles_of(&txn, &[target.id])
         .await?
@@ -468,7 +468,7 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target = find_user(&txn, user).await?;
     if target.active == active {
         return Ok(());
@@ -539,7 +539,7 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
 ) -> Result<(), DomainError> {
     validate_password(new).map_err(DomainError::Invalid)?;
     let hash = hash_password(new)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let target = find_user(&txn, user).await?;
     let mut model: users::ActiveModel = target.into();
     model.password_hash = Set(Some(hash));

@@ -11,8 +11,10 @@ use crate::error::DomainError;
 use crate::i18n::Lang;
 use chrono::{DateTime, Duration, Months, Utc};
 use rand::Rng;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -271,7 +273,7 @@ pub async fn issue_due_certificates(
             }
         };
         let id = Uuid::new_v4();
-        certificates::ActiveModel {
+        let certificate = certificates::ActiveModel {
             id: Set(id),
             user_id: Set(user.0),
             certification_id: Set(certification.id),
@@ -285,9 +287,17 @@ pub async fn issue_due_certificates(
             evidence: Set(
                 json!({ "certification": content, "renewal": renewed_from.is_some() }).to_string(),
             ),
+        };
+        // The schema keeps one chain per person and certification; a concurrent request that
+        // issued this certificate first has already done the work.
+        let inserted = certificates::Entity::insert(certificate)
+            .on_conflict(OnConflict::new().do_nothing().to_owned())
+            .try_insert()
+            .exec(db)
+            .await?;
+        if !matches!(inserted, TryInsertResult::Inserted(_)) {
+            continue;
         }
-        .insert(db)
-        .await?;
         record_event(db, None, "certificate.issued", Some(user), json!({ "certificate": id, "certification": content.slug, "renewed_from": renewed_from }), now).await?;
         issued.push(id);
     }

@@ -470,7 +470,7 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<String, DomainError> {
     use sea_orm::TransactionSession;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let course = published_course(&txn, course_slug).await?;
     // Only the links are needed here, not the rendered lesson.
     let (_, _, links) = locate_lesson(&course.content, lesson_slug).ok_or(DomainError::NotFound)?;

@@ -139,7 +139,7 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
     version_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let version = policy_versions::Entity::find_by_id(version_id)
         .one(&txn)
         .await?

@@ -18,9 +18,10 @@ use crate::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::seq::SliceRandom;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionSession, TransactionTrait,
+    TransactionSession, TransactionTrait, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -393,33 +394,54 @@ async fn history(
         .await?)
 }
 
-/// Closes open attempts whose time ran out: late, score 0. Returns the history afterwards.
+/// An open attempt whose time ran out, as it stands once closed: submitted at its deadline,
+/// late, score 0. Anything else is returned unchanged.
+fn closed_if_overdue(
+    mut attempt: quiz_attempts::Model,
+    now: DateTime<Utc>,
+) -> quiz_attempts::Model {
+    if attempt.submitted_at.is_none()
+        && let Some(deadline) = attempt.deadline
+        && deadline + LATE_GRACE < now
+    {
+        attempt.submitted_at = Some(deadline);
+        attempt.score_percent = Some(0);
+        attempt.passed = Some(false);
+        attempt.late = true;
+    }
+    attempt
+}
+
+/// Closes open attempts whose time ran out (late, score 0) and returns the history
+/// afterwards. Runs inside the transaction of a write; pages only read
+/// [`closed_if_overdue`].
 async fn close_overdue(
-    db: &impl ConnectionTrait,
+    txn: &impl ConnectionTrait,
     user: UserId,
     quiz: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<quiz_attempts::Model>, DomainError> {
-    for attempt in history(db, user, quiz).await? {
-        if attempt.submitted_at.is_none()
-            && let Some(deadline) = attempt.deadline
-            && deadline + LATE_GRACE < now
-        {
+    let mut closed = Vec::new();
+    for attempt in history(txn, user, quiz).await? {
+        let was_open = attempt.submitted_at.is_none();
+        let attempt = closed_if_overdue(attempt, now);
+        if was_open && attempt.late {
             quiz_attempts::Entity::update_many()
                 .set(quiz_attempts::ActiveModel {
-                    submitted_at: Set(Some(deadline)),
-                    score_percent: Set(Some(0)),
-                    passed: Set(Some(false)),
+                    submitted_at: Set(attempt.submitted_at),
+                    score_percent: Set(attempt.score_percent),
+                    passed: Set(attempt.passed),
                     late: Set(true),
                     ..Default::default()
                 })
                 .filter(quiz_attempts::Column::Id.eq(attempt.id))
                 .filter(quiz_attempts::Column::SubmittedAt.is_null())
-                .exec(db)
+                .exec(txn)
                 .await?;
         }
+        closed.push(attempt);
     }
-    history(db, user, quiz).await
+    Ok(closed)
 }
 
 fn slug_of(course: Option<courses::Model>) -> String {
@@ -435,7 +457,11 @@ pub async fn quiz_overview(
     now: DateTime<Utc>,
 ) -> Result<QuizOverview, DomainError> {
     let loaded = load_quiz(db, slug).await?;
-    let history = close_overdue(db, user, loaded.quiz.id, now).await?;
+    let history: Vec<_> = history(db, user, loaded.quiz.id)
+        .await?
+        .into_iter()
+        .map(|attempt| closed_if_overdue(attempt, now))
+        .collect();
     let settings = &loaded.content.settings;
     let course = courses::Entity::find_by_id(loaded.quiz.course_id)
         .one(db)
@@ -495,7 +521,7 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
     rng: &mut impl Rng,
 ) -> Result<Uuid, DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let loaded = load_quiz(&txn, slug).await?;
     let history = close_overdue(&txn, user, loaded.quiz.id, now).await?;
     if let Some(open) = history.iter().find(|a| a.submitted_at.is_none()) {
@@ -519,7 +545,7 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
     }
     let presented = draw_questions(&loaded.content, rng);
     let id = Uuid::new_v4();
-    quiz_attempts::ActiveModel {
+    let attempt = quiz_attempts::ActiveModel {
         id: Set(id),
         user_id: Set(user.0),
         quiz_id: Set(loaded.quiz.id),
@@ -538,9 +564,27 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
         score_percent: Set(None),
         passed: Set(None),
         late: Set(false),
-    }
-    .insert(&txn)
-    .await?;
+    };
+    // The schema allows one open attempt per person and quiz; a start that raced another
+    // resumes the winner's attempt instead of failing.
+    let inserted = quiz_attempts::Entity::insert(attempt)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .try_insert()
+        .exec(&txn)
+        .await?;
+    let id = match inserted {
+        TryInsertResult::Inserted(_) => id,
+        _ => quiz_attempts::Entity::find()
+            .filter(quiz_attempts::Column::UserId.eq(user.0))
+            .filter(quiz_attempts::Column::QuizId.eq(loaded.quiz.id))
+            .filter(quiz_attempts::Column::SubmittedAt.is_null())
+            .one(&txn)
+            .await?
+            .map(|a| a.id)
+            .ok_or_else(|| {
+                DomainError::Conflict("the attempt could not be started; please try again".into())
+            })?,
+    };
     txn.commit().await?;
     Ok(id)
 }
@@ -587,7 +631,7 @@ pub async fn submit_attempt<C: ConnectionTrait + TransactionTrait>(
     sheet: &AnswerSheet,
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let loaded = load_attempt(&txn, user, id).await?;
     if loaded.attempt.submitted_at.is_some() {
         return Ok(());
