@@ -419,7 +419,8 @@ mod tests {
     }
 
     use super::*;
-    use crate::accounts::server::{LoginPolicy, authenticate, search_people};
+    use crate::accounts::server::search_people;
+    use crate::accounts::sign_in::{SignInPolicy, Source, authenticate};
     use crate::db::connect_memory;
 
     #[tokio::test]
@@ -446,8 +447,9 @@ mod tests {
                 &db,
                 email,
                 DEMO_PASSWORD,
+                &Source::local(),
                 Utc::now(),
-                LoginPolicy::default(),
+                SignInPolicy::default(),
             )
             .await
             .unwrap();

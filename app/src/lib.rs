@@ -23,6 +23,8 @@ pub mod db;
 pub mod demo;
 #[cfg(feature = "ssr")]
 pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod redirect;
 
 pub use app::App;
 #[cfg(feature = "ssr")]

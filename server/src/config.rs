@@ -27,6 +27,16 @@ pub struct Config {
     pub secure_cookies: bool,
 }
 
+impl Config {
+    /// How sessions are kept: lifetime and HTTPS-only cookies.
+    pub fn session_settings(&self) -> app::accounts::cookies::SessionSettings {
+        app::accounts::cookies::SessionSettings {
+            lifetime: chrono::Duration::hours(self.session_hours),
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
 /// Shows the database URL without its password.
 fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -51,13 +51,17 @@ fn route_list() -> Vec<AxumRouteListing> {
 pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
     let state = AppState {
         db,
+        session: config.session_settings(),
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
     };
     let routes = route_list();
     let context = {
-        let db = state.db.clone();
-        move || provide_context(db.clone())
+        let (db, session) = (state.db.clone(), state.session);
+        move || {
+            provide_context(db.clone());
+            provide_context(session);
+        }
     };
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
@@ -73,8 +77,8 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(forms::form_errors_back_to_page))
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
-        .layer(middleware::from_fn(security::refuse_cross_site))
-        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -95,9 +99,12 @@ pub async fn run(
     let db = app::db::connect_and_migrate(&config.database_url).await?;
     let router = build_router(db.clone(), config);
     tracing::info!(address = %listener.local_addr()?, "serving");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     db.close().await?;
     Ok(())
 }

@@ -165,6 +165,26 @@ impl TestApp {
     /// A client like a browser on our own pages: keeps cookies, does not follow redirects
     /// (tests look at them), and sends our origin with every request.
     pub fn client(&self) -> Client {
+        self.client_builder().build().expect("http client")
+    }
+
+    /// A client whose connections come from `address` (any 127.x.y.z reaches the server), as
+    /// a second computer would.
+    pub fn client_from(&self, address: std::net::IpAddr) -> Client {
+        self.client_builder()
+            .local_address(address)
+            .build()
+            .expect("http client")
+    }
+
+    /// A second signed-in client for an existing person (another device).
+    pub async fn actor_again(&self, email: &str) -> Client {
+        let (client, response) = self.sign_in(email, PASSWORD).await;
+        assert_eq!(location(&response), "/dashboard", "sign-in of {email}");
+        client
+    }
+
+    fn client_builder(&self) -> reqwest::ClientBuilder {
         let mut headers = header::HeaderMap::new();
         headers.insert(
             header::ORIGIN,
@@ -179,8 +199,6 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .default_headers(headers)
             .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .expect("http client")
     }
 
     /// Creates a person with `roles` and the harness password.

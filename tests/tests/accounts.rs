@@ -1,16 +1,17 @@
 //! Accounts over HTTP: signing in and out, sessions, lock-out, roles, CSRF, administration.
 
 use app::accounts::Role;
-use app::entities::sessions;
+use app::entities::{audit_events, sessions};
 use cleared_tests::{PASSWORD, TestApp, call, location, on_both_databases, page_text};
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 on_both_databases!(
     sign_in_succeeds_and_lands_on_dashboard,
     sign_in_rejects_unknown_email_and_wrong_password_alike,
     sign_in_refuses_deactivated_person,
-    repeated_wrong_passwords_lock_the_account,
+    repeated_wrong_passwords_are_throttled_for_that_source_only,
+    parallel_guesses_get_no_more_than_the_limit,
     sign_out_ends_the_session_on_the_server,
     expired_session_is_not_accepted,
     deactivation_ends_sessions_at_once,
@@ -24,6 +25,8 @@ on_both_databases!(
     migrations_go_down_and_up_again,
     health_and_security_headers,
     form_errors_without_javascript_return_to_the_page,
+    redirect_targets_stay_on_this_site,
+    personal_responses_are_not_stored_by_caches,
 );
 
 async fn sign_in_succeeds_and_lands_on_dashboard(app: &TestApp) {
@@ -94,7 +97,7 @@ async fn sign_in_rejects_unknown_email_and_wrong_password_alike(app: &TestApp) {
         .map(|h| page_text(&h))
         .unwrap();
     assert!(
-        page.contains("The email address or password is not correct."),
+        page.contains("The email address or password is not correct"),
         "{page}"
     );
     assert!(
@@ -122,25 +125,21 @@ async fn sign_in_refuses_deactivated_person(app: &TestApp) {
     assert!(location(&response).starts_with("/login?error=invalid"));
 }
 
-async fn repeated_wrong_passwords_lock_the_account(app: &TestApp) {
+async fn repeated_wrong_passwords_are_throttled_for_that_source_only(app: &TestApp) {
     app.with_user("dora@example.com", &[Role::Employee]).await;
-    for attempt in 1..=4 {
+    for attempt in 1..=5 {
         let (_, response) = app.sign_in("dora@example.com", "wrong password").await;
         assert!(
             location(&response).starts_with("/login?error=invalid"),
             "attempt {attempt}"
         );
     }
-    let (_, fifth) = app.sign_in("dora@example.com", "wrong password").await;
-    assert!(
-        location(&fifth).starts_with("/login?error=locked"),
-        "{}",
-        location(&fifth)
-    );
+    // The right password now gets the same answer as a wrong one: throttled, not "locked".
     let (client, right) = app.sign_in("dora@example.com", PASSWORD).await;
     assert!(
-        location(&right).starts_with("/login?error=locked"),
-        "the right password is refused while locked"
+        location(&right).starts_with("/login?error=invalid"),
+        "the right password waits too: {}",
+        location(&right)
     );
     let page = client
         .get(app.url(&location(&right)))
@@ -151,7 +150,57 @@ async fn repeated_wrong_passwords_lock_the_account(app: &TestApp) {
         .await
         .map(|h| page_text(&h))
         .unwrap();
-    assert!(page.contains("Too many failed attempts"), "{page}");
+    assert!(page.contains("or there were too many attempts"), "{page}");
+    // Dora herself, from another address, is not locked out by whoever guessed.
+    let elsewhere = app.client_from("127.0.0.2".parse().unwrap());
+    let response = elsewhere
+        .post(app.url("/login"))
+        .form(&[("email", "dora@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/dashboard");
+    // Unknown emails are throttled exactly like known ones.
+    for _ in 1..=5 {
+        app.sign_in("nobody@example.com", "wrong password").await;
+    }
+    let events = audit_events::Entity::find().all(&app.db).await.unwrap();
+    let count = |action: &str| events.iter().filter(|e| e.action == action).count();
+    assert_eq!(
+        count("sign_in.failed"),
+        10,
+        "every failure is in the audit log"
+    );
+    assert_eq!(count("sign_in.throttled"), 1);
+    assert!(
+        events
+            .iter()
+            .all(|e| !e.details.contains(PASSWORD) && !e.details.contains("wrong password")),
+        "no password in the audit log"
+    );
+}
+
+/// 100 wrong passwords at once, then the right one: the guesses are counted before any is
+/// checked, so no more than the free guesses get through and the right one is refused.
+async fn parallel_guesses_get_no_more_than_the_limit(app: &TestApp) {
+    app.with_user("hal@example.com", &[Role::Employee]).await;
+    let guesses = futures::future::join_all(
+        (0..100).map(|_| app.sign_in("hal@example.com", "wrong password")),
+    )
+    .await;
+    assert!(
+        guesses
+            .iter()
+            .all(|(_, r)| location(r).starts_with("/login?error=invalid"))
+    );
+    let (_, right) = app.sign_in("hal@example.com", PASSWORD).await;
+    assert!(location(&right).starts_with("/login?error=invalid"));
+    let checked = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("sign_in.failed"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(checked, 5, "only the free guesses were checked");
 }
 
 async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
@@ -189,8 +238,8 @@ async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::FOUND);
-    assert_eq!(location(&page), "/login?next=/dashboard");
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&page), "/login?next=%2Fdashboard");
 }
 
 async fn expired_session_is_not_accepted(app: &TestApp) {
@@ -214,7 +263,7 @@ async fn expired_session_is_not_accepted(app: &TestApp) {
         .await
         .unwrap();
     let page = client.get(app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
     assert!(location(&page).starts_with("/login"));
     assert!(
         sessions::Entity::find()
@@ -252,7 +301,7 @@ async fn deactivation_ends_sessions_at_once(app: &TestApp) {
         .unwrap();
     assert!(user_sessions.is_empty());
     let page = employee.get(app.url("/dashboard")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::FOUND);
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
 }
 
 async fn role_guards_on_pages_and_server_functions(app: &TestApp) {
@@ -277,13 +326,14 @@ async fn role_guards_on_pages_and_server_functions(app: &TestApp) {
         ("admin", &admin),
     ];
 
-    // Pages: expected status per actor, in the order above. 302 = sent to sign in.
+    // Pages: expected status per actor, in the order above. 303 = sent to sign in, 302 =
+    // already signed in, sent on from the sign-in page.
     let pages: &[(&str, [u16; 5])] = &[
         ("/login", [200, 302, 302, 302, 302]),
-        ("/dashboard", [302, 200, 200, 200, 200]),
-        ("/account", [302, 200, 200, 200, 200]),
-        ("/admin", [302, 403, 403, 403, 200]),
-        ("/admin?q=x", [302, 403, 403, 403, 200]),
+        ("/dashboard", [303, 200, 200, 200, 200]),
+        ("/account", [303, 200, 200, 200, 200]),
+        ("/admin", [303, 403, 403, 403, 200]),
+        ("/admin?q=x", [303, 403, 403, 403, 200]),
         ("/no-such-page", [404, 404, 404, 404, 404]),
     ];
     for (path, expected) in pages {
@@ -652,6 +702,7 @@ async fn bad_admin_input_changes_nothing(app: &TestApp) {
 
 async fn own_password_can_be_changed(app: &TestApp) {
     let client = app.actor("ken@example.com", &[Role::Employee]).await;
+    let other_device = app.actor_again("ken@example.com").await;
     let wrong = call(
         &client,
         app,
@@ -682,10 +733,41 @@ async fn own_password_can_be_changed(app: &TestApp) {
     )
     .await;
     assert_eq!(ok.status(), StatusCode::OK);
+    let rotated = ok
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(rotated.starts_with("cleared_session="), "{rotated}");
+    // This browser continues under the new token; the other device is signed out.
+    let here = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(here.status(), StatusCode::OK);
+    let there = other_device
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(there.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        sessions::Entity::find().count(&app.db).await.unwrap(),
+        1,
+        "only the rotated session is left"
+    );
     let (_, old) = app.sign_in("ken@example.com", PASSWORD).await;
     assert!(location(&old).starts_with("/login?error=invalid"));
     let (_, new) = app.sign_in("ken@example.com", "brand-new-password").await;
     assert_eq!(location(&new), "/dashboard");
+    // The wrong current password counted like a failed sign-in.
+    let failed = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("sign_in.failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        failed.iter().any(|e| e.details.contains("password change")),
+        "{failed:?}"
+    );
 }
 
 async fn language_choice_is_stored_for_the_person(app: &TestApp) {
@@ -868,9 +950,105 @@ async fn form_errors_without_javascript_return_to_the_page(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::FOUND);
+    assert_eq!(location(&ok), "/admin");
+}
+
+async fn redirect_targets_stay_on_this_site(app: &TestApp) {
+    let client = app.actor("ivy@example.com", &[Role::Employee]).await;
+    // Signed in, the sign-in page sends on to `next`: never to another site, never a panic.
+    for next in [
+        "/%09/evil.example/x",
+        "/\t/evil.example/x",
+        "//evil.example/x",
+        "/\\evil.example",
+        "/..//evil.example",
+    ] {
+        let response = client
+            .get(app.url("/login"))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap();
+        let target = location(&response);
+        assert!(
+            response.status().is_redirection(),
+            "{next}: {}",
+            response.status()
+        );
+        // Where a browser goes: the target resolved against this site, tabs removed as
+        // browsers do.
+        let followed = url::Url::parse(&app.base_url)
+            .unwrap()
+            .join(&target.replace('\t', ""))
+            .unwrap();
+        assert_eq!(followed.host_str(), Some("127.0.0.1"), "{next} -> {target}");
+    }
+    for control in ["\n", "\r", "\u{b}", "\t"] {
+        let next = format!("/x{control}y");
+        let response = client
+            .get(app.url("/login"))
+            .query(&[("next", next.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&response), "/dashboard", "GET with {next:?}");
+        let (_, posted) = app.sign_in_with_next("ivy@example.com", &next).await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER, "POST with {next:?}");
+        assert_eq!(location(&posted), "/dashboard");
+    }
+    // A plain form's error goes back only to a page of ours, whatever the Referer says.
+    let admin = app.actor("ida@example.com", &[Role::Admin]).await;
+    for referer in ["//evil.example/x", "http://evil.example/admin", "not a url"] {
+        let response = admin
+            .post(app.url("/api/admin/create_person"))
+            .header("referer", referer)
+            .header("accept", "text/html")
+            .form(&[("email", "not-an-email"), ("display_name", "X")])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            !location(&response).contains("evil.example"),
+            "{referer} -> {}",
+            location(&response)
+        );
+    }
+    // A signed-out visitor of a page with a query comes back to it after signing in.
+    let anonymous = app.client();
+    let response = anonymous
+        .get(app.url("/admin?q=a&b=c"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/login?next=%2Fadmin%3Fq%3Da%26b%3Dc");
+}
+
+async fn personal_responses_are_not_stored_by_caches(app: &TestApp) {
+    let client = app.actor("jo@example.com", &[Role::Employee]).await;
+    for path in ["/dashboard", "/account", "/login"] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            response.headers().get("cache-control").unwrap(),
+            "no-store",
+            "{path}"
+        );
+    }
+    let dashboard = call(&client, app, "dashboard", &[]).await;
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    assert_eq!(
+        dashboard.headers().get("cache-control").unwrap(),
+        "no-store"
+    );
+    // Over plain HTTP there is no HSTS and the cookie has no __Host- prefix.
     assert!(
-        location(&ok).starts_with(&app.url("/admin")) && !location(&ok).contains("error="),
-        "{}",
-        location(&ok)
+        client
+            .get(app.url("/dashboard"))
+            .send()
+            .await
+            .unwrap()
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
     );
 }

@@ -22,8 +22,8 @@ mod ssr {
     use crate::accounts::server::CurrentSession;
     use sea_orm::DatabaseConnection;
 
-    /// The name of the cookie that keeps an anonymous visitor's language choice.
-    pub const LANG_COOKIE: &str = "cleared_lang";
+    use crate::accounts::cookies::{LANG_COOKIE, SessionSettings, read_cookie};
+    use crate::accounts::sign_in::Source;
 
     fn request_parts() -> Option<http::request::Parts> {
         use_context::<http::request::Parts>()
@@ -63,16 +63,21 @@ mod ssr {
         }
     }
 
-    fn cookie_value(parts: &http::request::Parts, name: &str) -> Option<String> {
-        parts
-            .headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.to_string())
+    /// How this deployment keeps sessions (provided by the server).
+    pub fn session_settings() -> SessionSettings {
+        use_context::<SessionSettings>().unwrap_or_default()
+    }
+
+    /// Where this request comes from, for throttling password checks.
+    pub fn request_source() -> Source {
+        request_parts()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| Source::from_ip(info.0.ip()))
+            })
+            .unwrap_or_else(Source::local)
     }
 
     /// The language for this request: the person's choice, else the language cookie, else the
@@ -86,7 +91,7 @@ mod ssr {
             .or_else(|| {
                 parts
                     .as_ref()
-                    .and_then(|p| cookie_value(p, LANG_COOKIE))
+                    .and_then(|p| read_cookie(&p.headers, LANG_COOKIE))
                     .and_then(|c| Lang::from_code(&c))
             })
             .or_else(|| {
@@ -119,13 +124,10 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
         .await?;
     }
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        let cookie = format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            lang.code()
+        response.append_header(
+            http::header::SET_COOKIE,
+            session_settings().language_cookie(lang),
         );
-        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
-            response.append_header(http::header::SET_COOKIE, value);
-        }
     }
     Ok(())
 }
@@ -137,14 +139,21 @@ pub async fn change_password(
     new_password: String,
 ) -> Result<(), AppError> {
     let me = require_signed_in()?;
-    crate::accounts::server::change_password(
+    let settings = session_settings();
+    let token = crate::accounts::server::change_password(
         &database()?,
         me.id,
         &current_password,
         &new_password,
+        &request_source(),
         chrono::Utc::now(),
+        settings.lifetime,
     )
     .await?;
+    // Every session ended with the change; this one continues under a new token.
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(http::header::SET_COOKIE, settings.session_cookie(&token.0));
+    }
     Ok(())
 }
 

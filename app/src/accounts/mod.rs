@@ -3,7 +3,11 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod cookies;
+#[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod sign_in;
 
 use crate::i18n::{Lang, Texts};
 use serde::{Deserialize, Serialize};

@@ -20,36 +20,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// How sign-in failures are throttled: after `max_failures` wrong passwords in a row the
-/// account is locked for `lock_for`.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginPolicy {
-    pub max_failures: i32,
-    pub lock_for: Duration,
-}
-
-impl Default for LoginPolicy {
-    fn default() -> Self {
-        LoginPolicy {
-            max_failures: 5,
-            lock_for: Duration::minutes(15),
-        }
-    }
-}
-
-/// Why a sign-in was refused. Unknown email and wrong password are deliberately the same.
-#[derive(Debug, thiserror::Error)]
-pub enum LoginError {
-    #[error("invalid email or password")]
-    InvalidCredentials,
-    #[error("account deactivated")]
-    Deactivated,
-    #[error("account locked until {until}")]
-    Locked { until: DateTime<Utc> },
-    #[error(transparent)]
-    Db(#[from] sea_orm::DbErr),
-}
-
 /// The random secret in the session cookie. Its `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionToken(pub String);
@@ -104,7 +74,7 @@ pub fn verify_password(hash: &PasswordHash, password: &str) -> bool {
 
 /// Spends the time a real verification would, so response times do not tell which email
 /// addresses have accounts.
-fn verify_against_dummy(password: &str) {
+pub(super) fn verify_against_dummy(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<PasswordHash>> = std::sync::OnceLock::new();
     if let Some(hash) = DUMMY.get_or_init(|| hash_password("dummy password for timing").ok()) {
         let _ = verify_password(hash, password);
@@ -203,7 +173,7 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
     let password_hash = match password.filter(|p| !p.is_empty()) {
         Some(password) => {
             validate_password(password).map_err(DomainError::Invalid)?;
-            Some(hash_password(password)?)
+            Some(super::sign_in::hash_password(password).await?)
         }
         None => None,
     };
@@ -261,73 +231,6 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
     .await?;
     txn.commit().await?;
     Ok(UserId(id))
-}
-
-/// Checks email and password, applying the lock-out policy, and returns the person.
-pub async fn authenticate(
-    db: &impl ConnectionTrait,
-    email: &str,
-    password: &str,
-    now: DateTime<Utc>,
-    policy: LoginPolicy,
-) -> Result<UserId, LoginError> {
-    let Some(user) = find_user_by_email(db, email).await? else {
-        verify_against_dummy(password);
-        return Err(LoginError::InvalidCredentials);
-    };
-    if let Some(until) = user.locked_until.filter(|until| *until > now) {
-        return Err(LoginError::Locked { until });
-    }
-    let password_ok = match &user.password_hash {
-        Some(hash) => verify_password(hash, password),
-        None => {
-            verify_against_dummy(password);
-            false
-        }
-    };
-    if !password_ok {
-        // Counted in the database with one atomic update, so parallel guesses against several
-        // app servers all count.
-        users::Entity::update_many()
-            .col_expr(
-                users::Column::FailedLoginCount,
-                Expr::col(users::Column::FailedLoginCount).add(1),
-            )
-            .filter(users::Column::Id.eq(user.id))
-            .exec(db)
-            .await?;
-        let failures = users::Entity::find_by_id(user.id)
-            .one(db)
-            .await?
-            .map(|u| u.failed_login_count)
-            .unwrap_or(0);
-        if failures >= policy.max_failures {
-            let until = now + policy.lock_for;
-            users::Entity::update_many()
-                .col_expr(users::Column::LockedUntil, Expr::value(Some(until)))
-                .col_expr(users::Column::FailedLoginCount, Expr::value(0))
-                .filter(users::Column::Id.eq(user.id))
-                .exec(db)
-                .await?;
-            return Err(LoginError::Locked { until });
-        }
-        return Err(LoginError::InvalidCredentials);
-    }
-    if !user.active {
-        return Err(LoginError::Deactivated);
-    }
-    if user.failed_login_count != 0 || user.locked_until.is_some() {
-        users::Entity::update_many()
-            .col_expr(users::Column::FailedLoginCount, Expr::value(0))
-            .col_expr(
-                users::Column::LockedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(users::Column::Id.eq(user.id))
-            .exec(db)
-            .await?;
-    }
-    Ok(UserId(user.id))
 }
 
 /// Starts a session and returns the token for the cookie.
@@ -508,25 +411,41 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
     Ok(())
 }
 
-/// Sets a new password after checking the current one.
+/// Sets a new password after checking the current one (counted and throttled like a
+/// sign-in from `source`). Every session of the person ends, the one in use included; the
+/// caller gets a fresh session token for it, so a stolen session cannot outlive the change.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     user: UserId,
     current: &str,
     new: &str,
+    source: &super::sign_in::Source,
     now: DateTime<Utc>,
-) -> Result<(), DomainError> {
+    session_lifetime: Duration,
+) -> Result<SessionToken, DomainError> {
     let target = find_user(db, user).await?;
-    let current_ok = target
-        .password_hash
-        .as_ref()
-        .is_some_and(|hash| verify_password(hash, current));
-    if !current_ok {
-        return Err(DomainError::Invalid(
-            "the current password is not correct".into(),
-        ));
+    validate_password(new).map_err(DomainError::Invalid)?;
+    match super::sign_in::confirm_password(
+        db,
+        &target,
+        current,
+        source,
+        now,
+        super::sign_in::SignInPolicy::default(),
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(super::sign_in::SignInError::Db(error)) => return Err(error.into()),
+        Err(_) => {
+            return Err(DomainError::Invalid(
+                "the current password is not correct".into(),
+            ));
+        }
     }
-    set_password(db, Some(user), user, new, now).await
+    set_password(db, Some(user), user, new, now).await?;
+    Ok(open_session(db, user, now, session_lifetime).await?)
 }
 
 /// Sets a person's password without asking for the old one (administration, command line).
@@ -538,15 +457,18 @@ pub async fn set_password<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     validate_password(new).map_err(DomainError::Invalid)?;
-    let hash = hash_password(new)?;
+    let hash = super::sign_in::hash_password(new).await?;
     let txn = crate::db::begin_write(db).await?;
     let target = find_user(&txn, user).await?;
     let mut model: users::ActiveModel = target.into();
     model.password_hash = Set(Some(hash));
-    model.failed_login_count = Set(0);
-    model.locked_until = Set(None);
     model.updated_at = Set(now);
     model.update(&txn).await?;
+    // Whoever held a session with the old password loses it.
+    sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user.0))
+        .exec(&txn)
+        .await?;
     record_event(
         &txn,
         actor,
@@ -656,44 +578,6 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc)
             + Duration::minutes(minutes)
-    }
-
-    #[tokio::test]
-    async fn lockout_after_repeated_wrong_passwords_then_expires() {
-        let db = connect_memory().await;
-        create_person(
-            &db,
-            None,
-            person("a@example.com", vec![]),
-            Some("correct horse"),
-            at(0),
-        )
-        .await
-        .unwrap();
-        let policy = LoginPolicy {
-            max_failures: 3,
-            lock_for: Duration::minutes(10),
-        };
-        for _ in 0..2 {
-            assert!(matches!(
-                authenticate(&db, "a@example.com", "wrong", at(1), policy).await,
-                Err(LoginError::InvalidCredentials)
-            ));
-        }
-        assert!(matches!(
-            authenticate(&db, "a@example.com", "wrong", at(1), policy).await,
-            Err(LoginError::Locked { .. })
-        ));
-        // Even the right password is refused while locked.
-        assert!(matches!(
-            authenticate(&db, "A@example.com", "correct horse", at(5), policy).await,
-            Err(LoginError::Locked { .. })
-        ));
-        assert!(
-            authenticate(&db, "A@example.com", "correct horse", at(12), policy)
-                .await
-                .is_ok()
-        );
     }
 
     #[tokio::test]

@@ -12,25 +12,30 @@ fn error_message(code: &str, t: &'static Texts) -> Option<&'static str> {
     match code {
         "invalid" => Some(t.error_invalid_credentials),
         "deactivated" => Some(t.error_deactivated),
-        "locked" => Some(t.error_locked),
         "csrf" => Some(t.error_csrf),
         "missing" => Some(t.error_missing_fields),
         _ => None,
     }
 }
 
-/// Only local paths are followed after sign-in, never another site.
-pub fn safe_next(next: Option<String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or_else(|| "/dashboard".to_string())
-}
-
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
+    // Validated on the server only (the one validator for redirect targets); the browser
+    // reads the result from the page.
+    let next = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::redirect::next_or_default(query.read_untracked().get("next").as_deref())
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            String::new()
+        }
+    })
+    .into_inner();
     if use_session().me.is_some() {
-        let next = safe_next(query.read_untracked().get("next"));
         return view! { <Redirect path=next /> }.into_any();
     }
     let error = move || {
@@ -43,7 +48,6 @@ pub fn LoginPage() -> impl IntoView {
         Some("signed-out") => Some(t.get().signed_out_notice),
         _ => None,
     };
-    let next = move || safe_next(query.read().get("next"));
     let email = move || query.read().get("email").unwrap_or_default();
     view! {
         <Title text=t.get_untracked().sign_in_title />

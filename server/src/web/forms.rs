@@ -38,17 +38,26 @@ fn back_with_error(referer: &str, message: &str) -> String {
     format!("{path}?{query}")
 }
 
-/// Only our own pages: the path of a same-origin referer.
+/// Only our own pages: the path of a same-origin referer, through the one redirect validator.
 fn local_path(referer: &HeaderValue, host: Option<&HeaderValue>) -> Option<String> {
-    let referer = referer.to_str().ok()?;
+    let referer = url::Url::parse(referer.to_str().ok()?).ok()?;
     let host = host?.to_str().ok()?;
-    let rest = referer
-        .strip_prefix("http://")
-        .or_else(|| referer.strip_prefix("https://"))?;
-    let path = rest.strip_prefix(host)?;
-    path.starts_with('/').then(|| path.to_string())
+    let authority = match referer.port() {
+        Some(port) => format!("{}:{port}", referer.host_str()?),
+        None => referer.host_str()?.to_string(),
+    };
+    if !authority.eq_ignore_ascii_case(host) {
+        return None;
+    }
+    let path = match referer.query() {
+        Some(query) => format!("{}?{query}", referer.path()),
+        None => referer.path().to_string(),
+    };
+    app::redirect::local_path(&path)
 }
 
+/// A plain form post goes back to its page: on success Leptos sends the browser to the
+/// `Referer`, on failure this sends it there with the error. Either way only to a page of ours.
 pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response {
     if !is_plain_form_post(&request) {
         return next.run(request).await;
@@ -56,15 +65,25 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     let back = request
         .headers()
         .get(header::REFERER)
-        .and_then(|r| local_path(r, request.headers().get(header::HOST)));
-    let response = next.run(request).await;
-    let (Some(back), true) = (
-        back,
-        response.status().is_client_error() || response.status().is_server_error(),
-    ) else {
-        return response;
-    };
+        .and_then(|r| local_path(r, request.headers().get(header::HOST)))
+        .unwrap_or_else(|| app::redirect::DEFAULT_TARGET.to_string());
+    let mut response = next.run(request).await;
     let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        // A server function may send the browser on (`leptos_axum::redirect`); Leptos's own
+        // default is the raw `Referer`. Either is kept only as a path on this site.
+        if let Some(location) = response.headers().get(header::LOCATION) {
+            let target = location
+                .to_str()
+                .ok()
+                .and_then(app::redirect::local_path)
+                .unwrap_or(back);
+            if let Ok(target) = HeaderValue::from_str(&target) {
+                response.headers_mut().insert(header::LOCATION, target);
+            }
+        }
+        return response;
+    }
     let body = to_bytes(response.into_body(), MAX_ERROR_BODY)
         .await
         .unwrap_or_default();

@@ -7,6 +7,7 @@ pub mod security;
 pub mod session;
 
 use crate::config::Config;
+use app::accounts::cookies::SessionSettings;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub session: SessionSettings,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
 }

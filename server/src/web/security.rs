@@ -6,16 +6,18 @@
 //! session cookies this covers plain HTML forms (the sign-in form included) and server
 //! functions alike, without a token that pages would have to carry.
 
+use super::AppState;
 use axum::{
     body::Body,
-    extract::Request,
+    extract::{Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-/// Whether a request with this method and these headers may change state.
-pub fn is_same_origin_request(method: &Method, headers: &HeaderMap) -> bool {
+/// Whether a request with this method and these headers may change state. `https` says
+/// which scheme this site is served over: an `Origin` must match scheme, host and port.
+pub fn is_same_origin_request(method: &Method, headers: &HeaderMap, https: bool) -> bool {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
@@ -25,27 +27,28 @@ pub fn is_same_origin_request(method: &Method, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let origin = headers
+    let scheme = if https { "https" } else { "http" };
+    let Ok(ours) = url::Url::parse(&format!("{scheme}://{host}/")) else {
+        return false;
+    };
+    let claimed = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
-        .and_then(|v| v.to_str().ok());
-    match origin {
-        Some(origin) => {
-            authority_of(origin).is_some_and(|authority| authority.eq_ignore_ascii_case(host))
-        }
-        None => false,
-    }
+        .and_then(|v| v.to_str().ok())
+        .and_then(|origin| url::Url::parse(origin).ok());
+    claimed.is_some_and(|claimed| claimed.origin() == ours.origin())
 }
 
-fn authority_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))?;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
-}
-
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if is_same_origin_request(request.method(), request.headers()) {
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if is_same_origin_request(
+        request.method(),
+        request.headers(),
+        state.session.secure_cookies,
+    ) {
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), path = %request.uri().path(), "refused a cross-site request");
@@ -59,9 +62,20 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         .into_response()
 }
 
+/// Responses that may be kept by browsers and proxies: the built site's files. Everything
+/// else can show a person's data and is `no-store`.
+fn is_cacheable_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico"
+}
+
 /// Headers every response carries. Pages set their own Content-Security-Policy with a
 /// per-response nonce; everything else gets a strict default.
-pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let cacheable = is_cacheable_asset(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(
@@ -79,6 +93,15 @@ pub async fn security_headers(request: Request<Body>, next: Next) -> Response {
             HeaderValue::from_static(
                 "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
             ),
+        );
+    }
+    if !cacheable {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.session.secure_cookies {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
     response
@@ -132,14 +155,43 @@ mod tests {
                 true,
             ),
             (&[("host", "app.test")], false),
+            // Scheme and port count too.
+            (
+                &[("host", "app.test"), ("origin", "https://app.test")],
+                false,
+            ),
+            (
+                &[
+                    ("host", "app.test:8080"),
+                    ("origin", "http://app.test:8081"),
+                ],
+                false,
+            ),
+            (
+                &[
+                    ("host", "app.test:8080"),
+                    ("origin", "http://app.test:8080"),
+                ],
+                true,
+            ),
+            (
+                &[("host", "app.test"), ("origin", "http://app.test:80")],
+                true,
+            ),
+            (&[("host", "app.test"), ("origin", "null")], false),
         ];
         for (pairs, expected) in cases {
             assert_eq!(
-                is_same_origin_request(&post, &headers(pairs)),
+                is_same_origin_request(&post, &headers(pairs), false),
                 *expected,
                 "{pairs:?}"
             );
         }
-        assert!(is_same_origin_request(&Method::GET, &headers(&[])));
+        assert!(is_same_origin_request(&Method::GET, &headers(&[]), false));
+        // Over HTTPS only an https origin is our own.
+        let https_pairs: &[(&str, &str)] = &[("host", "app.test"), ("origin", "https://app.test")];
+        assert!(is_same_origin_request(&post, &headers(https_pairs), true));
+        let http_pairs: &[(&str, &str)] = &[("host", "app.test"), ("origin", "http://app.test")];
+        assert!(!is_same_origin_request(&post, &headers(http_pairs), true));
     }
 }

@@ -2,47 +2,59 @@
 //! and the sign-in and sign-out form handlers.
 
 use super::AppState;
-use app::accounts::server::CurrentSession;
 use app::accounts::server::{
-    LoginError, LoginPolicy, SessionToken, authenticate, close_session, open_session,
-    resolve_session,
+    CurrentSession, SessionToken, close_session, open_session, resolve_session,
 };
-use app::pages::login::safe_next;
+use app::accounts::sign_in::{SignInError, SignInPolicy, Source, authenticate};
+use app::pages::requires_sign_in;
+use app::redirect::{next_or_default, sign_in_then};
 use axum::{
-    Form,
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, header},
+    Extension, Form,
+    extract::{ConnectInfo, Request, State},
+    http::{Method, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
-pub const SESSION_COOKIE: &str = "cleared_session";
-
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+/// Requests that never need to know who is asking: static files and health checks. They skip
+/// the session lookup (three queries).
+fn is_anonymous_resource(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/readyz"
+        || path == "/favicon.ico"
+        || path.rsplit('/').next().is_some_and(|last| {
+            last.rsplit_once('.').is_some_and(|(_, ext)| {
+                matches!(
+                    ext,
+                    "css" | "js" | "wasm" | "png" | "svg" | "ico" | "woff2" | "txt"
+                )
+            })
+        })
 }
 
 /// Resolves the session cookie (if any) and puts the `CurrentSession` into the request's
-/// extensions, where pages and server functions read it.
+/// extensions, where pages and server functions read it. A signed-out request for a page
+/// that needs a person is sent to sign in, with the page as `next`.
 pub async fn load_session(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if let Some(token) = cookie_value(request.headers(), SESSION_COOKIE) {
-        let token = SessionToken(token.to_string());
+    let path = request.uri().path().to_string();
+    if is_anonymous_resource(&path) {
+        return next.run(request).await;
+    }
+    let mut signed_in = false;
+    if let Some(token) = state.session.session_token(request.headers()) {
+        let token = SessionToken(token);
         match resolve_session(&state.db, &token, Utc::now()).await {
             Ok(Some(session)) => {
                 request.extensions_mut().insert(session);
+                signed_in = true;
             }
             Ok(None) => {}
             Err(error) => {
@@ -55,15 +67,15 @@ pub async fn load_session(
             }
         }
     }
+    if !signed_in && request.method() == Method::GET && requires_sign_in(&path) {
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or(path);
+        return Redirect::to(&sign_in_then(&target)).into_response();
+    }
     next.run(request).await
-}
-
-fn session_cookie(value: &str, max_age_seconds: i64, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}"
-    );
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
 #[derive(Deserialize)]
@@ -75,82 +87,76 @@ pub struct SignInForm {
     next: Option<String>,
 }
 
+/// Back to the sign-in form with an error code. The email is kept in the form only when it
+/// is short and printable; nothing unbounded is echoed.
 fn back_to_login(code: &str, email: &str, next: &str) -> Response {
-    let query = url_encode_pairs(&[("error", code), ("email", email), ("next", next)]);
-    Redirect::to(&format!("/login?{query}")).into_response()
+    let email = email.trim();
+    let keep_email = email.len() <= 254 && !email.chars().any(char::is_control);
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("error", code);
+    if keep_email && !email.is_empty() {
+        query.append_pair("email", email);
+    }
+    query.append_pair("next", next);
+    Redirect::to(&format!("/login?{}", query.finish())).into_response()
 }
 
-fn url_encode_pairs(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let encoded: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{k}={encoded}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+fn signing_in_failed() -> Response {
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "Signing in failed; please try again shortly.",
+    )
+        .into_response()
 }
 
 /// `POST /login`: checks the credentials and starts a session. Always answers with a
-/// redirect, so reloading the next page never re-submits a password.
-pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>) -> Response {
-    let next = safe_next(form.next.clone());
+/// redirect, so reloading the next page never re-submits a password. Every refused attempt
+/// gets the same answer, whether the email is unknown, the password wrong or the attempt
+/// throttled.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let next = next_or_default(form.next.as_deref());
     if form.email.trim().is_empty() || form.password.is_empty() {
-        return back_to_login("missing", form.email.trim(), &next);
+        return back_to_login("missing", &form.email, &next);
     }
+    let source = peer.map_or_else(Source::local, |Extension(ConnectInfo(addr))| {
+        Source::from_ip(addr.ip())
+    });
     let now = Utc::now();
-    match authenticate(
+    let outcome = authenticate(
         &state.db,
         &form.email,
         &form.password,
+        &source,
         now,
-        LoginPolicy::default(),
+        SignInPolicy::default(),
     )
-    .await
-    {
-        Ok(user) => {
-            let lifetime = Duration::hours(state.config.session_hours);
-            match open_session(&state.db, user, now, lifetime).await {
-                Ok(token) => {
-                    let mut response = Redirect::to(&next).into_response();
-                    response.headers_mut().append(
-                        header::SET_COOKIE,
-                        session_cookie(
-                            &token.0,
-                            lifetime.num_seconds(),
-                            state.config.secure_cookies,
-                        ),
-                    );
-                    response
-                }
-                Err(error) => {
-                    tracing::error!(%error, "could not open a session");
-                    (
-                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "Signing in failed; please try again shortly.",
-                    )
-                        .into_response()
-                }
-            }
+    .await;
+    let user = match outcome {
+        Ok(user) => user,
+        Err(SignInError::Refused | SignInError::Throttled { .. }) => {
+            return back_to_login("invalid", &form.email, &next);
         }
-        Err(LoginError::InvalidCredentials) => back_to_login("invalid", form.email.trim(), &next),
-        Err(LoginError::Deactivated) => back_to_login("deactivated", form.email.trim(), &next),
-        Err(LoginError::Locked { .. }) => back_to_login("locked", form.email.trim(), &next),
-        Err(LoginError::Db(error)) => {
+        Err(SignInError::Deactivated) => return back_to_login("deactivated", &form.email, &next),
+        Err(SignInError::Db(error)) => {
             tracing::error!(%error, "sign-in failed on the database");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in failed; please try again shortly.",
-            )
-                .into_response()
+            return signing_in_failed();
+        }
+    };
+    match open_session(&state.db, user, now, state.session.lifetime).await {
+        Ok(token) => {
+            let mut response = Redirect::to(&next).into_response();
+            response
+                .headers_mut()
+                .append(header::SET_COOKIE, state.session.session_cookie(&token.0));
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not open a session");
+            signing_in_failed()
         }
     }
 }
@@ -163,9 +169,34 @@ pub async fn sign_out(State(state): State<AppState>, request: Request) -> Respon
         tracing::error!(%error, "could not close a session");
     }
     let mut response = Redirect::to("/login?notice=signed-out").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        session_cookie("", 0, state.config.secure_cookies),
-    );
     response
+        .headers_mut()
+        .append(header::SET_COOKIE, state.session.end_session_cookie());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn static_files_and_health_checks_skip_the_session_lookup() {
+        for path in [
+            "/pkg/cleared.wasm",
+            "/healthz",
+            "/readyz",
+            "/favicon.ico",
+            "/logo.svg",
+        ] {
+            assert!(is_anonymous_resource(path), "{path}");
+        }
+        for path in [
+            "/dashboard",
+            "/api/dashboard",
+            "/courses/smac-101",
+            "/verify/ABC",
+        ] {
+            assert!(!is_anonymous_resource(path), "{path}");
+        }
+    }
 }
