@@ -277,16 +277,22 @@ pub async fn seed_curriculum<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     now: DateTime<Utc>,
 ) -> Result<usize, DomainError> {
-    let courses = demo_courses().map_err(DomainError::Invalid)?;
+    let courses =
+        demo_courses().map_err(|e| DomainError::Invalid(crate::problem::invalid_content(e)))?;
     let mut published = 0;
     for draft in &courses {
         published += usize::from(publish_course(db, draft, now).await?);
     }
-    let policy: PolicyFile = toml::from_str(POLICY_FILE)
-        .map_err(|e| DomainError::Invalid(format!("policy.toml: {e}")))?;
+    let policy: PolicyFile = toml::from_str(POLICY_FILE).map_err(|e| {
+        DomainError::Invalid(crate::problem::invalid_content(format!("policy.toml: {e}")))
+    })?;
     for version in policy.versions {
         let published_at = chrono::NaiveDate::parse_from_str(&version.published, "%Y-%m-%d")
-            .map_err(|e| DomainError::Invalid(format!("policy.toml: published date: {e}")))?
+            .map_err(|e| {
+                DomainError::Invalid(crate::problem::invalid_content(format!(
+                    "policy.toml: published date: {e}"
+                )))
+            })?
             .and_hms_opt(9, 0, 0)
             .map(|t| t.and_utc())
             .unwrap_or(now)

@@ -2,6 +2,8 @@
 //! server function may tell the browser, and the JSON API error in the server crate.
 //! Only user-safe text ever crosses to `AppError`; the internal cause is logged.
 
+use crate::i18n::Lang;
+use crate::problem::Problem;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 #[cfg(feature = "ssr")]
@@ -17,11 +19,21 @@ pub enum DomainError {
     #[error("forbidden")]
     Forbidden,
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problem),
+    /// Stored data that cannot be read: a server fault, never the reader's.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
     #[error(transparent)]
     Db(DbErr),
+}
+
+#[cfg(feature = "ssr")]
+impl From<Problem> for DomainError {
+    fn from(problem: Problem) -> Self {
+        DomainError::Invalid(problem)
+    }
 }
 
 /// The one place where a database error becomes a domain error: a unique or foreign-key
@@ -33,17 +45,18 @@ impl From<DbErr> for DomainError {
         use sea_orm::SqlErr;
         match error.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                DomainError::Conflict("this was changed at the same time; please reload".into())
+                DomainError::Conflict(Problem::ChangedConcurrently)
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
-                DomainError::Conflict("something this refers to no longer exists".into())
+                DomainError::Conflict(Problem::ReferenceGone)
             }
             _ => DomainError::Db(error),
         }
     }
 }
 
-/// What a server function may report to the page.
+/// What a server function may report to the page: codes and numbers only, worded by the
+/// page in the reader's language (`Display` is English, for logs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("Please sign in.")]
@@ -53,9 +66,9 @@ pub enum AppError {
     #[error("Not found.")]
     NotFound,
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Problem),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     #[error("Something went wrong on the server; it has been logged.")]
     Internal,
     #[error("The request failed: {0}")]
@@ -63,6 +76,55 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The error in the reader's language.
+    pub fn message(&self, lang: Lang) -> String {
+        let de = lang == Lang::De;
+        let text = |en: &str, german: &str| if de { german } else { en }.to_string();
+        match self {
+            AppError::NotSignedIn => text("Please sign in.", "Bitte melden Sie sich an."),
+            AppError::Forbidden => text(
+                "Your roles do not allow this.",
+                "Ihre Rollen erlauben das nicht.",
+            ),
+            AppError::NotFound => text("Not found.", "Nicht gefunden."),
+            AppError::Invalid(problem) | AppError::Conflict(problem) => problem.message(lang),
+            AppError::Internal => text(
+                "Something went wrong on the server; it has been logged.",
+                "Auf dem Server ist etwas schiefgegangen; es wurde protokolliert.",
+            ),
+            AppError::Transport(_) => text(
+                "The request did not reach the server; please check the connection and try again.",
+                "Die Anfrage hat den Server nicht erreicht; bitte prüfen Sie die Verbindung und versuchen Sie es erneut.",
+            ),
+        }
+    }
+
+    /// The code carried in `?error=` for forms posted without JavaScript, and its number.
+    pub fn code(&self) -> (&'static str, Option<u32>) {
+        match self {
+            AppError::NotSignedIn => ("not_signed_in", None),
+            AppError::Forbidden => ("forbidden", None),
+            AppError::NotFound => ("not_found", None),
+            AppError::Invalid(problem) | AppError::Conflict(problem) => {
+                (problem.code(), problem.number())
+            }
+            AppError::Internal => ("internal", None),
+            AppError::Transport(_) => ("transport", None),
+        }
+    }
+
+    /// The error behind an `?error=` code; unknown codes give `None`.
+    pub fn from_code(code: &str, number: Option<u32>) -> Option<AppError> {
+        match code {
+            "not_signed_in" => Some(AppError::NotSignedIn),
+            "forbidden" => Some(AppError::Forbidden),
+            "not_found" => Some(AppError::NotFound),
+            "internal" => Some(AppError::Internal),
+            "transport" => Some(AppError::Transport(String::new())),
+            other => Problem::from_code(other, number).map(AppError::Invalid),
+        }
+    }
+
     #[cfg(feature = "ssr")]
     fn status(&self) -> http::StatusCode {
         use http::StatusCode;
@@ -96,7 +158,10 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(message)
             | ServerFnErrorErr::MissingArg(message)
             | ServerFnErrorErr::Deserialization(message) => {
-                let error = AppError::Invalid(format!("the request was malformed: {message}"));
+                #[cfg(feature = "ssr")]
+                tracing::info!(%message, "a server function received malformed arguments");
+                let _ = message;
+                let error = AppError::Invalid(Problem::MalformedRequest);
                 #[cfg(feature = "ssr")]
                 let error = error.with_status();
                 error
@@ -112,8 +177,12 @@ impl From<DomainError> for AppError {
         let app_error = match error {
             DomainError::NotFound => AppError::NotFound,
             DomainError::Forbidden => AppError::Forbidden,
-            DomainError::Conflict(message) => AppError::Conflict(message),
-            DomainError::Invalid(message) => AppError::Invalid(message),
+            DomainError::Conflict(problem) => AppError::Conflict(problem),
+            DomainError::Invalid(problem) => AppError::Invalid(problem),
+            DomainError::Corrupt(detail) => {
+                tracing::error!(%detail, "stored data is unreadable");
+                AppError::Internal
+            }
             DomainError::Db(db_error) => {
                 tracing::error!(error = %db_error, "database error in a server function");
                 AppError::Internal

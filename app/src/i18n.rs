@@ -31,6 +31,38 @@ impl Lang {
         }
     }
 
+    /// A count of people with the right plural: "1 person", "3 people"; "1 Person", "3 Personen".
+    pub fn people(self, n: usize) -> String {
+        match (self, n) {
+            (Lang::En, 1) => "1 person".into(),
+            (Lang::En, n) => format!("{n} people"),
+            (Lang::De, 1) => "1 Person".into(),
+            (Lang::De, n) => format!("{n} Personen"),
+        }
+    }
+
+    /// A date as readers of this language write it: "1 Dec 2026", "1. Dez. 2026".
+    pub fn date(self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        use chrono::Datelike;
+        const EN: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        const DE: [&str; 12] = [
+            "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+            "Dez.",
+        ];
+        let month = at.month0() as usize;
+        match self {
+            Lang::En => format!("{} {} {}", at.day(), EN[month], at.year()),
+            Lang::De => format!("{}. {} {}", at.day(), DE[month], at.year()),
+        }
+    }
+
+    /// A date and time, said to be UTC: "1 Dec 2026, 14:05 UTC", "1. Dez. 2026, 14:05 UTC".
+    pub fn date_time_utc(self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        format!("{}, {} UTC", self.date(at), at.format("%H:%M"))
+    }
+
     /// The language's own name, as shown in the switch.
     pub fn native_name(self) -> &'static str {
         match self {
@@ -127,7 +159,6 @@ pub struct Texts {
     pub person_created: &'static str,
     pub changes_saved: &'static str,
     pub no_people_found: &'static str,
-    pub people_count: &'static str,
     pub loading: &'static str,
     pub forbidden_title: &'static str,
     pub forbidden_body: &'static str,
@@ -286,7 +317,6 @@ pub static EN: Texts = Texts {
     person_created: "The person has been created.",
     changes_saved: "Changes saved.",
     no_people_found: "No people match this search.",
-    people_count: "people",
     loading: "Loading…",
     forbidden_title: "Access denied",
     forbidden_body: "Your roles do not allow you to open this page. If you need access, ask an administrator.",
@@ -445,7 +475,6 @@ pub static DE: Texts = Texts {
     person_created: "Die Person wurde angelegt.",
     changes_saved: "Änderungen gespeichert.",
     no_people_found: "Keine Personen gefunden.",
-    people_count: "Personen",
     loading: "Wird geladen …",
     forbidden_title: "Zugriff verweigert",
     forbidden_body: "Ihre Rollen erlauben diese Seite nicht. Wenn Sie Zugriff brauchen, wenden Sie sich an die Administration.",
@@ -547,6 +576,21 @@ pub static DE: Texts = Texts {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_and_dates_follow_the_language() {
+        use super::Lang;
+        assert_eq!(Lang::En.people(1), "1 person");
+        assert_eq!(Lang::En.people(3), "3 people");
+        assert_eq!(Lang::De.people(1), "1 Person");
+        assert_eq!(Lang::De.people(0), "0 Personen");
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T14:05:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(Lang::En.date(&at), "1 Mar 2026");
+        assert_eq!(Lang::De.date(&at), "1. März 2026");
+        assert_eq!(Lang::De.date_time_utc(&at), "1. März 2026, 14:05 UTC");
+    }
+
     use super::*;
 
     #[test]

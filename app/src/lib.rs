@@ -15,6 +15,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod policy;
+pub mod problem;
 pub mod quizzes;
 
 #[cfg(feature = "ssr")]
@@ -25,6 +26,8 @@ pub mod demo;
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod redirect;
+#[cfg(feature = "ssr")]
+pub mod text;
 
 pub use app::App;
 #[cfg(feature = "ssr")]

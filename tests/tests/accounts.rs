@@ -27,6 +27,7 @@ on_both_databases!(
     form_errors_without_javascript_return_to_the_page,
     redirect_targets_stay_on_this_site,
     personal_responses_are_not_stored_by_caches,
+    hostile_text_is_refused_and_changes_nothing,
 );
 
 async fn sign_in_succeeds_and_lands_on_dashboard(app: &TestApp) {
@@ -1050,5 +1051,90 @@ async fn personal_responses_are_not_stored_by_caches(app: &TestApp) {
             .headers()
             .get("strict-transport-security")
             .is_none()
+    );
+}
+
+async fn hostile_text_is_refused_and_changes_nothing(app: &TestApp) {
+    let admin = app.actor("kai@example.com", &[Role::Admin]).await;
+    let before = app::accounts::server::search_people(&app.db, "", 1000)
+        .await
+        .unwrap()
+        .len();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("email", "x@example.org\0\0evil"), ("display_name", "X")],
+            "invalid_email",
+        ),
+        (
+            &[("email", "y@example.org"), ("display_name", "Y\u{0}")],
+            "control_characters",
+        ),
+        (
+            &[
+                ("email", "z@example.org"),
+                ("display_name", "admin\u{202e}nimda"),
+            ],
+            "control_characters",
+        ),
+        (
+            &[
+                ("email", "w@example.org"),
+                ("display_name", "W"),
+                ("department", "Sales\nLegal"),
+            ],
+            "control_characters",
+        ),
+    ];
+    for (fields, code) in cases {
+        let response = call(&admin, app, "admin/create_person", fields).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{fields:?}");
+        let body = response.text().await.unwrap();
+        assert!(body.contains(code), "{fields:?}: {body}");
+    }
+    let after = app::accounts::server::search_people(&app.db, "", 1000)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "nothing was created");
+    // Names are stored in one Unicode form, so "José" typed two ways is one name.
+    let created = call(
+        &admin,
+        app,
+        "admin/create_person",
+        &[
+            ("email", "jose@example.org"),
+            ("display_name", "  Jose\u{301}  "),
+        ],
+    )
+    .await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let found = app::accounts::server::search_people(&app.db, "jos\u{e9}", 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].display_name, "Jos\u{e9}");
+    // A huge search is refused with a clear message, not run.
+    let huge = "a".repeat(100_000);
+    let response = call(&admin, app, "admin/list_people", &[("query", &huge)]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("search_too_long"));
+    let long = "a".repeat(5_000);
+    let page = admin
+        .get(app.url("/admin"))
+        .query(&[("q", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    assert!(page_text(&page.text().await.unwrap()).contains("The search text is too long"));
+    // `%` and `_` are searched for literally.
+    let literal = call(&admin, app, "admin/list_people", &[("query", "%")]).await;
+    assert_eq!(
+        literal
+            .json::<Vec<serde_json::Value>>()
+            .await
+            .unwrap()
+            .len(),
+        0
     );
 }

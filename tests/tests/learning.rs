@@ -27,6 +27,7 @@ on_both_databases!(
     new_policy_version_requires_reacknowledgement,
     lesson_reader_sanitises_and_tracks_progress,
     public_policy_and_verification,
+    unreadable_stored_data_is_a_server_fault,
 );
 
 fn rng() -> rand::rngs::StdRng {
@@ -210,9 +211,10 @@ async fn attempts_are_limited(app: &TestApp) {
         now += Duration::hours(1);
     }
     let refused = start_attempt(&app.db, user, quiz, now + Duration::days(30), &mut rng()).await;
-    assert!(
-        matches!(refused, Err(DomainError::Conflict(message)) if message.contains("no attempts"))
-    );
+    assert!(matches!(
+        refused,
+        Err(DomainError::Conflict(app::problem::Problem::NoAttemptsLeft))
+    ));
 }
 
 async fn submitting_twice_records_one_result(app: &TestApp) {
@@ -367,17 +369,43 @@ async fn malformed_or_foreign_submissions_change_nothing(app: &TestApp) {
         .unwrap()
         .unwrap();
     assert!(row.submitted_at.is_none(), "nothing was recorded");
-    let shown = page_text(
-        &owner
-            .get(app.url(&format!("{path}?error=question+2+has+no+answer")))
+    let (_, missing) = {
+        let response = owner
+            .post(app.url(&path))
+            .form(&[("q1", "0")])
             .send()
             .await
-            .unwrap()
-            .text()
+            .unwrap();
+        (response.status(), location(&response))
+    };
+    assert_eq!(missing, format!("{path}?error=question_unanswered&n=2"));
+    let shown = |query: String| {
+        let owner = owner.clone();
+        let url = app.url(&format!("{path}?{query}"));
+        async move { page_text(&owner.get(url).send().await.unwrap().text().await.unwrap()) }
+    };
+    assert!(
+        shown("error=question_unanswered&n=2".into())
             .await
-            .unwrap(),
+            .contains("Question 2 has no answer.")
     );
-    assert!(shown.contains("question 2 has no answer"));
+    // The code is worded in the reader's language; free text in the URL is never shown.
+    let german = owner
+        .get(app.url(&format!("{path}?error=question_unanswered&n=2")))
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page_text(&german).contains("Frage 2 ist nicht beantwortet."));
+    let forged = shown("error=Your+account+was+compromised%2C+call+0800".into()).await;
+    assert!(
+        !forged.contains("compromised"),
+        "free text in ?error= is not shown"
+    );
+    assert!(!forged.contains("id=\"submit-error\""));
 
     // Someone else's attempt: not found, whether reading or submitting.
     assert_eq!(
@@ -819,4 +847,46 @@ async fn public_policy_and_verification(app: &TestApp) {
             .status(),
         StatusCode::OK
     );
+}
+
+/// Stored JSON that cannot be read is our fault, not the reader's: 500 with a friendly page,
+/// never a 400 that shows the parser's message.
+async fn unreadable_stored_data_is_a_server_fault(app: &TestApp) {
+    seed_curriculum(&app.db).await;
+    let client = app.actor("uma@example.com", &[Role::Employee]).await;
+    let quiz = &quizzes_of(&app.db, "smac-101").await[0];
+    call(&client, app, "quizzes/start", &[("slug", quiz)]).await;
+    let attempt = quiz_attempts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    quiz_attempts::Entity::update(quiz_attempts::ActiveModel {
+        id: sea_orm::ActiveValue::Set(attempt.id),
+        presented: sea_orm::ActiveValue::Set("{not json".into()),
+        ..Default::default()
+    })
+    .exec(&app.db)
+    .await
+    .unwrap();
+    let id = attempt.id.to_string();
+    let api = call(&client, app, "quizzes/attempt", &[("id", &id)]).await;
+    assert_eq!(api.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = api.text().await.unwrap();
+    assert!(
+        body.contains("Internal") && !body.contains("expected"),
+        "{body}"
+    );
+    let page = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let text = page_text(&page.text().await.unwrap());
+    assert!(
+        text.contains("Something went wrong on the server"),
+        "{text}"
+    );
+    assert!(!text.contains("key must be a string"), "{text}");
 }

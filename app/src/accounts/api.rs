@@ -10,6 +10,8 @@ use super::{Role, SessionInfo};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::i18n::Lang;
+#[cfg(feature = "ssr")]
+use crate::problem::Problem;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -113,7 +115,7 @@ mod ssr {
 #[server(prefix = "/api", endpoint = "set_language")]
 pub async fn set_language(lang: String) -> Result<(), AppError> {
     let lang = Lang::from_code(&lang)
-        .ok_or_else(|| AppError::Invalid(format!("unknown language '{lang}'")).with_status())?;
+        .ok_or_else(|| AppError::Invalid(Problem::UnknownLanguage).with_status())?;
     if let Some(session) = current_session() {
         crate::accounts::server::set_preferred_language(
             &database()?,
@@ -186,9 +188,10 @@ pub async fn create_person(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        Some(code) => Some(Lang::from_code(code).ok_or_else(|| {
-            AppError::Invalid(format!("unknown language '{code}'")).with_status()
-        })?),
+        Some(code) => Some(
+            Lang::from_code(code)
+                .ok_or_else(|| AppError::Invalid(Problem::UnknownLanguage).with_status())?,
+        ),
         None => None,
     };
     let person = super::NewPerson {

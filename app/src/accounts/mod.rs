@@ -10,6 +10,7 @@ pub mod server;
 pub mod sign_in;
 
 use crate::i18n::{Lang, Texts};
+use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -126,11 +127,18 @@ pub struct NewPerson {
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
 
-/// Lower-cases and trims an email address; rejects anything that is not plausibly one.
-pub fn normalize_email(raw: &str) -> Result<String, String> {
-    let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+/// Longest display name, employee number, department.
+pub const MAX_NAME_LEN: usize = 200;
+
+/// Lower-cases and trims an email address (through the one text validator); rejects
+/// anything that is not plausibly one. Every email is normalised here, once, before it is
+/// stored or compared.
+#[cfg(feature = "ssr")]
+pub fn normalize_email(raw: &str) -> Result<String, Problem> {
+    let email = crate::text::clean_text(raw, crate::text::Lines::One, 254)
+        .map_err(|_| Problem::InvalidEmail)?
+        .to_lowercase();
+    let valid = !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && domain.contains('.')
@@ -141,47 +149,43 @@ pub fn normalize_email(raw: &str) -> Result<String, String> {
     if valid {
         Ok(email)
     } else {
-        Err(format!("'{}' is not a valid email address", raw.trim()))
+        Err(Problem::InvalidEmail)
     }
 }
 
-pub fn validate_password(password: &str) -> Result<(), String> {
+pub fn validate_password(password: &str) -> Result<(), Problem> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
-        return Err(format!(
-            "the password must have at least {MIN_PASSWORD_LEN} characters"
-        ));
+        return Err(Problem::PasswordTooShort {
+            min: MIN_PASSWORD_LEN as u32,
+        });
     }
     if len > MAX_PASSWORD_LEN {
-        return Err(format!(
-            "the password must have at most {MAX_PASSWORD_LEN} characters"
-        ));
+        return Err(Problem::PasswordTooLong {
+            max: MAX_PASSWORD_LEN as u32,
+        });
     }
     Ok(())
 }
 
-fn clean_optional(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
+#[cfg(feature = "ssr")]
 impl NewPerson {
-    /// Trims every field and checks it, so that what is stored is what was meant.
-    pub fn validated(self) -> Result<NewPerson, String> {
+    /// Every field through the one text validator, then checked, so that what is stored is
+    /// what was meant.
+    pub fn validated(self) -> Result<NewPerson, Problem> {
+        use crate::text::{Lines, clean_optional, clean_text};
         let email = normalize_email(&self.email)?;
-        let display_name = self.display_name.trim().to_string();
+        let display_name = clean_text(&self.display_name, Lines::One, MAX_NAME_LEN)?;
         if display_name.is_empty() {
-            return Err("the display name must not be empty".into());
+            return Err(Problem::DisplayNameMissing);
         }
-        if display_name.chars().count() > 200 {
-            return Err("the display name must have at most 200 characters".into());
-        }
-        let country = clean_optional(self.country).map(|c| c.to_ascii_uppercase());
+        let country = clean_optional(self.country, 2)
+            .map_err(|_| Problem::InvalidCountry)?
+            .map(|c| c.to_ascii_uppercase());
         if let Some(code) = &country
             && (code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()))
         {
-            return Err(format!("'{code}' is not a two-letter country code"));
+            return Err(Problem::InvalidCountry);
         }
         let mut roles = self.roles;
         roles.sort();
@@ -192,8 +196,8 @@ impl NewPerson {
         Ok(NewPerson {
             email,
             display_name,
-            employee_number: clean_optional(self.employee_number),
-            department: clean_optional(self.department),
+            employee_number: clean_optional(self.employee_number, MAX_NAME_LEN)?,
+            department: clean_optional(self.department, MAX_NAME_LEN)?,
             country,
             preferred_language: self.preferred_language,
             roles,
@@ -219,6 +223,7 @@ mod tests {
             "ada@example",
             "a da@example.com",
             "a@b@c.de",
+            "x@example.org\0\0evil",
         ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} should be rejected");
         }

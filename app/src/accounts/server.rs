@@ -6,6 +6,7 @@ use crate::audit::server::record_event;
 use crate::entities::{sessions, user_roles, users, users::PasswordHash};
 use crate::error::DomainError;
 use crate::i18n::Lang;
+use crate::problem::Problem;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, PasswordHash as ParsedHash};
 use chrono::{DateTime, Duration, Utc};
@@ -58,7 +59,7 @@ pub fn hash_password(password: &str) -> Result<PasswordHash, DomainError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| PasswordHash(hash.to_string()))
-        .map_err(|e| DomainError::Invalid(format!("the password could not be hashed: {e}")))
+        .map_err(|e| DomainError::Corrupt(format!("the password could not be hashed: {e}")))
 }
 
 /// Checks a password against a stored hash; a malformed hash never matches.
@@ -184,10 +185,7 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
         .await?
         .is_some()
     {
-        return Err(DomainError::Conflict(format!(
-            "a person with the email {} already exists",
-            person.email
-        )));
+        return Err(DomainError::Conflict(Problem::EmailTaken));
     }
     if let Some(number) = &person.employee_number
         && users::Entity::find()
@@ -196,9 +194,7 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
             .await?
             .is_some()
     {
-        return Err(DomainError::Conflict(format!(
-            "the employee number {number} is already taken"
-        )));
+        return Err(DomainError::Conflict(Problem::EmployeeNumberTaken));
     }
     let id = Uuid::new_v4();
     users::ActiveModel {
@@ -324,9 +320,7 @@ pub async fn set_roles<C: ConnectionTrait + TransactionTrait>(
         && target.active
         && count_active_admins(&txn).await? <= 1
     {
-        return Err(DomainError::Conflict(
-            "the last active administrator cannot lose the admin role".into(),
-        ));
+        return Err(DomainError::Conflict(Problem::LastAdminRole));
     }
     user_roles::Entity::delete_many()
         .filter(user_roles::Column::UserId.eq(target.id))
@@ -378,9 +372,7 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
     }
     if !active {
         if actor == Some(user) {
-            return Err(DomainError::Conflict(
-                "you cannot deactivate your own account".into(),
-            ));
+            return Err(DomainError::Conflict(Problem::CannotDeactivateSelf));
         }
         let is_admin = roles_of(&txn, &[target.id])
             .await?
@@ -388,9 +380,7 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
             .unwrap_or_default()
             .contains(&Role::Admin);
         if is_admin && count_active_admins(&txn).await? <= 1 {
-            return Err(DomainError::Conflict(
-                "the last active administrator cannot be deactivated".into(),
-            ));
+            return Err(DomainError::Conflict(Problem::LastAdminDeactivation));
         }
         sessions::Entity::delete_many()
             .filter(sessions::Column::UserId.eq(target.id))
@@ -438,11 +428,7 @@ pub async fn change_password<C: ConnectionTrait + TransactionTrait>(
     {
         Ok(()) => {}
         Err(super::sign_in::SignInError::Db(error)) => return Err(error.into()),
-        Err(_) => {
-            return Err(DomainError::Invalid(
-                "the current password is not correct".into(),
-            ));
-        }
+        Err(_) => return Err(DomainError::Invalid(Problem::WrongCurrentPassword)),
     }
     set_password(db, Some(user), user, new, now).await?;
     Ok(open_session(db, user, now, session_lifetime).await?)
@@ -497,6 +483,10 @@ pub async fn set_preferred_language(
     Ok(())
 }
 
+/// The longest search text: longer ones are refused, not run (a long LIKE pattern is
+/// expensive, and SQLite refuses very long ones).
+pub const MAX_SEARCH_LEN: usize = 200;
+
 /// People whose name, email, employee number, department or country contains `query`
 /// (case-insensitive), sorted by name, at most `limit` of them.
 pub async fn search_people(
@@ -504,7 +494,12 @@ pub async fn search_people(
     query: &str,
     limit: u64,
 ) -> Result<Vec<PersonSummary>, DomainError> {
-    let query = query.trim().to_lowercase();
+    let query = crate::text::clean_text(query, crate::text::Lines::One, usize::MAX)?.to_lowercase();
+    if query.chars().count() > MAX_SEARCH_LEN {
+        return Err(DomainError::Invalid(Problem::SearchTooLong {
+            max: MAX_SEARCH_LEN as u32,
+        }));
+    }
     let mut select = users::Entity::find();
     if !query.is_empty() {
         let escaped = query

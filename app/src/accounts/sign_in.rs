@@ -172,6 +172,14 @@ async fn check_password(hash: Option<PasswordHash>, password: &str) -> bool {
     .await
 }
 
+/// Keys that are not made to wait at `now`.
+fn not_waiting(now: DateTime<Utc>) -> sea_orm::Condition {
+    use login_throttles::Column;
+    sea_orm::Condition::any()
+        .add(Column::BlockedUntil.is_null())
+        .add(Column::BlockedUntil.lte(now))
+}
+
 /// Counts one guess against `key`, atomically, before any password is checked. Returns
 /// `Err(until)` when the key must still wait.
 async fn take_guess(
@@ -185,11 +193,7 @@ async fn take_guess(
     login_throttles::Entity::delete_many()
         .filter(Column::Key.eq(key))
         .filter(Column::UpdatedAt.lt(now - forget_after))
-        .filter(
-            Column::BlockedUntil
-                .is_null()
-                .or(Column::BlockedUntil.lte(now)),
-        )
+        .filter(not_waiting(now))
         .exec(db)
         .await?;
     login_throttles::Entity::insert(login_throttles::ActiveModel {
@@ -219,11 +223,7 @@ async fn take_guess(
         .col_expr(Column::BlockedUntil, wait.into())
         .col_expr(Column::UpdatedAt, Expr::value(now))
         .filter(Column::Key.eq(key))
-        .filter(
-            Column::BlockedUntil
-                .is_null()
-                .or(Column::BlockedUntil.lte(now)),
-        )
+        .filter(not_waiting(now))
         .exec(db)
         .await?;
     if counted.rows_affected == 1 {

@@ -50,12 +50,14 @@ pub async fn define_certification(
         || content.required_courses.is_empty()
         || !content.title.is_complete()
     {
-        return Err(DomainError::Invalid(format!(
-            "certification {} needs a title, courses and a validity",
-            content.slug
+        return Err(DomainError::Invalid(crate::problem::invalid_content(
+            format!(
+                "certification {} needs a title, courses and a validity",
+                content.slug
+            ),
         )));
     }
-    let json = serde_json::to_string(content).map_err(|e| DomainError::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(content).map_err(|e| DomainError::Corrupt(e.to_string()))?;
     match certifications::Entity::find()
         .filter(certifications::Column::Slug.eq(&content.slug))
         .one(db)
@@ -95,9 +97,7 @@ pub async fn all_certifications(
                     id: row.id,
                     content,
                 })
-                .map_err(|e| {
-                    DomainError::Invalid(format!("stored certification is unreadable: {e}"))
-                })
+                .map_err(|e| DomainError::Corrupt(format!("certification: {e}")))
         })
         .collect()
 }

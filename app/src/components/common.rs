@@ -1,19 +1,22 @@
 //! Small pieces shared by pages: dates, progress bars, error display, the fallback note.
 
-use crate::app::use_texts;
+use crate::app::{use_lang, use_texts};
 use crate::error::AppError;
 use crate::pages::errors::{ForbiddenPage, NotFoundPage};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-/// Dates as `2026-11-23`: unambiguous in every language.
-pub fn date(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
+/// A date in the reader's language, following the language switch.
+pub fn date(at: &DateTime<Utc>) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+    let (at, lang) = (*at, use_lang());
+    move || lang.get().date(&at)
 }
 
-pub fn date_time(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A date and time in the reader's language, said to be UTC.
+pub fn date_time(at: &DateTime<Utc>) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+    let (at, lang) = (*at, use_lang());
+    move || lang.get().date_time_utc(&at)
 }
 
 /// A server-function error as the page shows it: 404 and 403 pages, a redirect to sign in,
@@ -28,12 +31,26 @@ pub fn error_view(error: AppError) -> AnyView {
             view! {
                 <section class="panel">
                     <h1>{move || t.get().error_title}</h1>
-                    <p class="error" role="alert">{other.to_string()}</p>
+                    <ErrorText error=other />
                 </section>
             }
             .into_any()
         }
     }
+}
+
+/// An error as the reader sees it, in their language.
+#[component]
+pub fn ErrorText(error: AppError) -> impl IntoView {
+    let lang = use_lang();
+    view! { <p class="error" role="alert">{move || error.message(lang.get())}</p> }
+}
+
+/// The error behind `?error=<code>&n=<number>`, as form handlers send the browser back with;
+/// unknown codes are not shown.
+pub fn error_from_query(code: Option<String>, number: Option<String>) -> Option<AppError> {
+    let number = number.and_then(|n| n.parse::<u32>().ok());
+    code.and_then(|code| AppError::from_code(&code, number))
 }
 
 #[component]
@@ -65,11 +82,11 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn FormError() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
+    let lang = use_lang();
     move || {
-        query
-            .read()
-            .get("error")
-            .filter(|e| !e.is_empty())
-            .map(|e| view! { <p class="error" role="alert" id="form-error">{e}</p> })
+        let query = query.read();
+        error_from_query(query.get("error"), query.get("n")).map(|error| {
+            view! { <p class="error" role="alert" id="form-error">{error.message(lang.get())}</p> }
+        })
     }
 }

@@ -62,8 +62,7 @@ pub struct PublishedCourse {
 }
 
 fn decode(content: &str) -> Result<CourseContent, DomainError> {
-    serde_json::from_str(content)
-        .map_err(|e| DomainError::Invalid(format!("stored course content is unreadable: {e}")))
+    serde_json::from_str(content).map_err(|e| DomainError::Corrupt(format!("course content: {e}")))
 }
 
 /// Checks a draft before it is published, so a broken course never reaches learners.
@@ -120,7 +119,7 @@ pub async fn publish_course(
     draft: &CourseDraft,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    validate_draft(draft).map_err(DomainError::Invalid)?;
+    validate_draft(draft).map_err(|e| DomainError::Invalid(crate::problem::invalid_content(e)))?;
     let slug = &draft.course.slug;
     let course = match courses::Entity::find()
         .filter(courses::Column::Slug.eq(slug))
@@ -152,7 +151,7 @@ pub async fn publish_course(
         return Ok(false);
     }
     let content =
-        serde_json::to_string(&draft.course).map_err(|e| DomainError::Invalid(e.to_string()))?;
+        serde_json::to_string(&draft.course).map_err(|e| DomainError::Corrupt(e.to_string()))?;
     course_versions::ActiveModel {
         id: Set(Uuid::new_v4()),
         course_id: Set(course.id),

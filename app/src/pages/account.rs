@@ -2,6 +2,7 @@
 
 use crate::accounts::api::ChangePassword;
 use crate::app::use_texts;
+use crate::components::common::ErrorText;
 use crate::components::common::FormError;
 use crate::components::guard::RequireRole;
 use leptos::prelude::*;
@@ -26,7 +27,7 @@ pub fn AccountPage() -> impl IntoView {
                                 .get()
                                 .map(|outcome| match outcome {
                                     Ok(()) => view! { <p class="notice" role="status">{move || t.get().password_changed}</p> }.into_any(),
-                                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                                    Err(e) => view! { <ErrorText error=e /> }.into_any(),
                                 })
                         }}
                         <ActionForm action=change attr:class="stack">

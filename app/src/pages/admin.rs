@@ -3,6 +3,7 @@
 use crate::accounts::api::{CreatePerson, SetActive, SetRoles, list_people};
 use crate::accounts::{PersonSummary, Role};
 use crate::app::use_texts;
+use crate::components::common::ErrorText;
 use crate::components::common::FormError;
 use crate::components::guard::RequireRole;
 use crate::error::AppError;
@@ -26,7 +27,7 @@ fn outcome_view<T: 'static>(
 ) -> Option<AnyView> {
     result.map(|outcome| match outcome {
         Ok(_) => view! { <p class="notice" role="status">{success}</p> }.into_any(),
-        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        Err(e) => view! { <ErrorText error=e /> }.into_any(),
     })
 }
 
@@ -67,7 +68,7 @@ fn PeopleAdmin() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match people.await {
                         Ok(list) => view! { <PeopleTable people=list set_roles set_active /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorText error=e /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -133,7 +134,7 @@ fn PeopleTable(
     }
     let count = people.len();
     view! {
-        <p class="count">{count}" "{move || t.get().people_count}</p>
+        <p class="count">{move || crate::app::use_lang().get().people(count)}</p>
         <div class="table-wrap">
             <table class="people">
                 <thead>

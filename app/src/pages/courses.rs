@@ -1,6 +1,7 @@
 //! `/courses`, `/courses/{course}` and `/courses/{course}/lessons/{lesson}`.
 
 use crate::app::{use_language_saves, use_texts};
+use crate::components::common::ErrorText;
 use crate::components::common::{FallbackNote, FormError, Loading, ProgressBar, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::api::{CompleteLesson, get_course, get_lesson, list_courses};
@@ -182,7 +183,7 @@ fn LessonBody(page: LessonPage) -> impl IntoView {
                         </ActionForm>
                     }.into_any()
                 }}
-                {move || complete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                {move || complete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
             </footer>
         </article>
         <nav class="pager" aria-label=move || t.get().back_to_course>

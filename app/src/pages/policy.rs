@@ -1,6 +1,7 @@
 //! `/policy`: the current social media policy, public; signed-in readers acknowledge it here.
 
 use crate::app::{use_language_saves, use_texts};
+use crate::components::common::ErrorText;
 use crate::components::common::{FallbackNote, FormError, Loading, date, error_view};
 use crate::policy::PolicyPage;
 use crate::policy::api::{AcknowledgePolicy, get_policy};
@@ -50,7 +51,7 @@ fn PolicyBody(page: PolicyPage, acknowledge: ServerAction<AcknowledgePolicy>) ->
                     }.into_any(),
                     (false, None) => view! { <p><a href="/login?next=/policy">{move || t.get().sign_in_to_acknowledge}</a></p> }.into_any(),
                 }}
-                {move || acknowledge.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                {move || acknowledge.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
             </footer>
         </article>
     }

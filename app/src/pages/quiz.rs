@@ -2,6 +2,7 @@
 //! open attempt, or the review once it is submitted).
 
 use crate::app::use_texts;
+use crate::components::common::ErrorText;
 use crate::components::common::{FormError, Loading, date_time, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::course_href;
@@ -77,7 +78,7 @@ fn QuizBody(quiz: QuizOverview, start: ServerAction<StartQuiz>) -> impl IntoView
                     </ActionForm>
                 }).into_any(),
             }}
-            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
         </section>
         {(!quiz.history.is_empty()).then(|| view! {
             <section class="panel" aria-labelledby="history-title">
@@ -141,13 +142,17 @@ pub fn AttemptRoute() -> impl IntoView {
 fn OpenAttempt(attempt: AttemptView) -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
-    let error = move || query.read().get("error");
+    let lang = crate::app::use_lang();
+    let error = move || {
+        let query = query.read();
+        crate::components::common::error_from_query(query.get("error"), query.get("n"))
+    };
     view! {
         <Title text=attempt.quiz_title.clone() />
         <section class="panel" aria-labelledby="page-title">
             <h1 id="page-title">{move || t.get().quiz_label}": "{attempt.quiz_title.clone()}</h1>
             {attempt.deadline.map(|d| view! { <p class="notice" role="note">{move || t.get().submit_by}" "{date_time(&d)}</p> })}
-            {move || error().map(|e| view! { <p class="error" role="alert" id="submit-error">{e}</p> })}
+            {move || error().map(|e| view! { <p class="error" role="alert" id="submit-error">{e.message(lang.get())}</p> })}
             <form method="post" action=attempt_href(&attempt.id) class="quiz-form" id="quiz-form">
                 {attempt.questions.into_iter().map(|q| {
                     let name = format!("q{}", q.number);

@@ -31,9 +31,9 @@ pub async fn publish_policy_version(
     published_at: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
     if !content.title.is_complete() || !content.body.is_complete() {
-        return Err(DomainError::Invalid(
-            "a policy version needs an English title and text".into(),
-        ));
+        return Err(DomainError::Invalid(crate::problem::invalid_content(
+            "a policy version needs an English title and text",
+        )));
     }
     if policy_versions::Entity::find()
         .filter(policy_versions::Column::Version.eq(version))
@@ -46,9 +46,11 @@ pub async fn publish_policy_version(
     if let Some(latest) = current_version(db).await?
         && latest.version >= version
     {
-        return Err(DomainError::Conflict(format!(
-            "version {version} is older than the published version {}",
-            latest.version
+        return Err(DomainError::Conflict(crate::problem::invalid_content(
+            format!(
+                "version {version} is older than the published version {}",
+                latest.version
+            ),
         )));
     }
     policy_versions::ActiveModel {
@@ -57,7 +59,7 @@ pub async fn publish_policy_version(
         published_at: Set(published_at),
         requires_reacknowledgement: Set(requires_reacknowledgement),
         content: Set(
-            serde_json::to_string(content).map_err(|e| DomainError::Invalid(e.to_string()))?
+            serde_json::to_string(content).map_err(|e| DomainError::Corrupt(e.to_string()))?
         ),
     }
     .insert(db)
@@ -146,10 +148,9 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
         .ok_or(DomainError::NotFound)?;
     let current = current_version(&txn).await?.ok_or(DomainError::NotFound)?;
     if current.id != version.id {
-        return Err(DomainError::Conflict(format!(
-            "version {} has been replaced by version {}; please read the current policy",
-            version.version, current.version
-        )));
+        return Err(DomainError::Conflict(
+            crate::problem::Problem::PolicyReplaced,
+        ));
     }
     if policy_acknowledgements::Entity::find_by_id((user.0, version.id))
         .one(&txn)
@@ -177,7 +178,7 @@ pub async fn policy_page(
 ) -> Result<PolicyPage, DomainError> {
     let version = current_version(db).await?.ok_or(DomainError::NotFound)?;
     let content: PolicyContent =
-        serde_json::from_str(&version.content).map_err(|e| DomainError::Invalid(e.to_string()))?;
+        serde_json::from_str(&version.content).map_err(|e| DomainError::Corrupt(e.to_string()))?;
     let acknowledged_at = match reader {
         Some(user) => policy_acknowledgements::Entity::find_by_id((user.0, version.id))
             .one(db)

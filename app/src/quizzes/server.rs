@@ -15,6 +15,7 @@ use crate::content::Localized;
 use crate::entities::{courses, quiz_attempts, quiz_versions, quizzes};
 use crate::error::DomainError;
 use crate::i18n::Lang;
+use crate::problem::{Problem, invalid_content};
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -189,35 +190,29 @@ pub fn validate_answers(
     quiz: &QuizContent,
     presented: &[PresentedQuestion],
     answers: &[Vec<usize>],
-) -> Result<(), String> {
+) -> Result<(), Problem> {
     if answers.len() != presented.len() {
-        return Err(format!(
-            "expected answers to {} questions, got {}",
-            presented.len(),
-            answers.len()
-        ));
+        return Err(Problem::AnswersMalformed);
     }
     for (number, (shown, chosen)) in presented.iter().zip(answers).enumerate() {
-        let number = number + 1;
+        let question = number as u32 + 1;
         if chosen.is_empty() {
-            return Err(format!("question {number} has no answer"));
+            return Err(Problem::QuestionUnanswered { question });
         }
         if chosen
             .iter()
             .any(|&position| position >= shown.options.len())
         {
-            return Err(format!(
-                "question {number} has an answer that was not offered"
-            ));
+            return Err(Problem::AnswerNotOffered { question });
         }
         let mut unique = chosen.clone();
         unique.sort_unstable();
         unique.dedup();
         if unique.len() != chosen.len() {
-            return Err(format!("question {number} names an option twice"));
+            return Err(Problem::AnswerRepeated { question });
         }
         if quiz.questions[shown.question].single_answer() && chosen.len() != 1 {
-            return Err(format!("question {number} takes exactly one answer"));
+            return Err(Problem::OneAnswerOnly { question });
         }
     }
     Ok(())
@@ -232,27 +227,25 @@ impl AnswerSheet {
     /// error.
     pub fn from_fields<'a>(
         fields: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<AnswerSheet, String> {
+    ) -> Result<AnswerSheet, Problem> {
         let mut sheet = AnswerSheet::default();
         for (name, value) in fields {
             let Some(number) = name.strip_prefix('q') else {
                 continue;
             };
-            let number: u32 = number
-                .parse()
-                .map_err(|_| format!("'{name}' is not a question"))?;
+            let number: u32 = number.parse().map_err(|_| Problem::AnswersMalformed)?;
             let position: usize = value
                 .trim()
                 .parse()
-                .map_err(|_| format!("'{value}' is not an answer to question {number}"))?;
+                .map_err(|_| Problem::AnswersMalformed)?;
             sheet.0.entry(number).or_default().push(position);
         }
         Ok(sheet)
     }
 
-    fn to_answers(&self, questions: usize) -> Result<Vec<Vec<usize>>, String> {
-        if let Some(number) = self.0.keys().find(|&&n| n == 0 || n as usize > questions) {
-            return Err(format!("question {number} is not part of this attempt"));
+    fn to_answers(&self, questions: usize) -> Result<Vec<Vec<usize>>, Problem> {
+        if let Some(&question) = self.0.keys().find(|&&n| n == 0 || n as usize > questions) {
+            return Err(Problem::QuestionNotInAttempt { question });
         }
         Ok((1..=questions as u32)
             .map(|n| self.0.get(&n).cloned().unwrap_or_default())
@@ -307,8 +300,7 @@ pub struct LoadedQuiz {
 }
 
 fn decode(content: &str) -> Result<QuizContent, DomainError> {
-    serde_json::from_str(content)
-        .map_err(|e| DomainError::Invalid(format!("stored quiz content is unreadable: {e}")))
+    serde_json::from_str(content).map_err(|e| DomainError::Corrupt(format!("quiz content: {e}")))
 }
 
 /// Publishes a quiz of `course`: a new immutable version when the content changed.
@@ -318,7 +310,9 @@ pub async fn publish_quiz(
     content: &QuizContent,
     now: DateTime<Utc>,
 ) -> Result<bool, DomainError> {
-    content.validate().map_err(DomainError::Invalid)?;
+    content
+        .validate()
+        .map_err(|e| DomainError::Invalid(invalid_content(e)))?;
     let quiz = match quizzes::Entity::find()
         .filter(quizzes::Column::Slug.eq(&content.slug))
         .one(db)
@@ -352,7 +346,7 @@ pub async fn publish_quiz(
         version: Set(latest.map(|l| l.version + 1).unwrap_or(1)),
         published_at: Set(now),
         content: Set(
-            serde_json::to_string(content).map_err(|e| DomainError::Invalid(e.to_string()))?
+            serde_json::to_string(content).map_err(|e| DomainError::Corrupt(e.to_string()))?
         ),
     }
     .insert(db)
@@ -531,15 +525,11 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
     }
     match start_blocked(&loaded.content.settings, &history, now) {
         Some(StartBlocked::NoAttemptsLeft) => {
-            return Err(DomainError::Conflict(
-                "no attempts are left for this quiz; please contact your trainer".into(),
-            ));
+            return Err(DomainError::Conflict(Problem::NoAttemptsLeft));
         }
         Some(StartBlocked::CoolingDown { until }) => {
-            return Err(DomainError::Conflict(format!(
-                "the next attempt can start at {} UTC",
-                until.format("%H:%M")
-            )));
+            let _ = until;
+            return Err(DomainError::Conflict(Problem::CoolingDown));
         }
         None => {}
     }
@@ -557,7 +547,7 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
             .time_limit_minutes
             .map(|m| now + Duration::minutes(i64::from(m)))),
         presented: Set(
-            serde_json::to_string(&presented).map_err(|e| DomainError::Invalid(e.to_string()))?
+            serde_json::to_string(&presented).map_err(|e| DomainError::Corrupt(e.to_string()))?
         ),
         submitted_at: Set(None),
         answers: Set(None),
@@ -581,9 +571,7 @@ pub async fn start_attempt<C: ConnectionTrait + TransactionTrait>(
             .one(&txn)
             .await?
             .map(|a| a.id)
-            .ok_or_else(|| {
-                DomainError::Conflict("the attempt could not be started; please try again".into())
-            })?,
+            .ok_or(DomainError::Conflict(Problem::ChangedConcurrently))?,
     };
     txn.commit().await?;
     Ok(id)
@@ -613,7 +601,7 @@ async fn load_attempt(
         .ok_or(DomainError::NotFound)?;
     let content = decode(&version.content)?;
     let presented: Vec<PresentedQuestion> = serde_json::from_str(&attempt.presented)
-        .map_err(|e| DomainError::Invalid(format!("stored attempt is unreadable: {e}")))?;
+        .map_err(|e| DomainError::Corrupt(format!("attempt {id}: {e}")))?;
     Ok(LoadedAttempt {
         attempt,
         content,
@@ -639,7 +627,7 @@ pub async fn submit_attempt<C: ConnectionTrait + TransactionTrait>(
     let answers = sheet
         .to_answers(loaded.presented.len())
         .map_err(DomainError::Invalid)?;
-    validate_answers(&loaded.content, &loaded.presented, &answers).map_err(DomainError::Invalid)?;
+    validate_answers(&loaded.content, &loaded.presented, &answers)?;
     let late = loaded
         .attempt
         .deadline
@@ -655,7 +643,7 @@ pub async fn submit_attempt<C: ConnectionTrait + TransactionTrait>(
         .set(quiz_attempts::ActiveModel {
             submitted_at: Set(Some(now)),
             answers: Set(Some(
-                serde_json::to_string(&answers).map_err(|e| DomainError::Invalid(e.to_string()))?,
+                serde_json::to_string(&answers).map_err(|e| DomainError::Corrupt(e.to_string()))?,
             )),
             score_percent: Set(Some(score as i32)),
             passed: Set(Some(passed)),

@@ -24,14 +24,17 @@ fn is_plain_form_post(request: &Request) -> bool {
             .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// The page to go back to, with `error` set (replacing an earlier one).
-fn back_with_error(referer: &str, message: &str) -> String {
+/// The page to go back to, with the error's code (and number) set, replacing earlier ones.
+fn back_with_error(referer: &str, code: &str, number: Option<u32>) -> String {
     let (path, query) = referer.split_once('?').unwrap_or((referer, ""));
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
-        .filter(|(key, _)| key != "error")
+        .filter(|(key, _)| key != "error" && key != "n")
         .collect();
-    pairs.push(("error".into(), message.into()));
+    pairs.push(("error".into(), code.into()));
+    if let Some(number) = number {
+        pairs.push(("n".into(), number.to_string()));
+    }
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
@@ -87,10 +90,9 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     let body = to_bytes(response.into_body(), MAX_ERROR_BODY)
         .await
         .unwrap_or_default();
-    let message = serde_json::from_slice::<AppError>(&body)
-        .map(|e| e.to_string())
-        .unwrap_or_else(|_| format!("The request failed ({status})."));
-    let mut redirect = Redirect::to(&back_with_error(&back, &message)).into_response();
+    let error = serde_json::from_slice::<AppError>(&body).unwrap_or(AppError::Internal);
+    let (code, number) = error.code();
+    let mut redirect = Redirect::to(&back_with_error(&back, code, number)).into_response();
     // Keep the real outcome visible to tools that look at more than the Location header.
     redirect
         .headers_mut()
@@ -105,10 +107,13 @@ mod tests {
     #[test]
     fn error_replaces_an_earlier_one_and_keeps_the_query() {
         assert_eq!(
-            back_with_error("/admin?q=sales&error=old", "bad email"),
-            "/admin?q=sales&error=bad+email"
+            back_with_error("/admin?q=sales&error=old&n=2", "invalid_email", None),
+            "/admin?q=sales&error=invalid_email"
         );
-        assert_eq!(back_with_error("/account", "wrong"), "/account?error=wrong");
+        assert_eq!(
+            back_with_error("/attempts/x", "question_unanswered", Some(3)),
+            "/attempts/x?error=question_unanswered&n=3"
+        );
     }
 
     #[test]

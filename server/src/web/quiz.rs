@@ -5,6 +5,7 @@
 use super::AppState;
 use app::accounts::server::CurrentSession;
 use app::error::DomainError;
+use app::problem::Problem;
 use app::quizzes::attempt_href;
 use app::quizzes::server::{AnswerSheet, submit_attempt};
 use axum::{
@@ -14,9 +15,14 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 
-fn with_error(id: &str, message: &str) -> Response {
-    let encoded: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&format!("{}?error={encoded}", attempt_href(id))).into_response()
+/// Back to the attempt page with the problem's code (and question number), never its text.
+fn with_error(id: &str, problem: &Problem) -> Response {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("error", problem.code());
+    if let Some(number) = problem.number() {
+        query.append_pair("n", &number.to_string());
+    }
+    Redirect::to(&format!("{}?{}", attempt_href(id), query.finish())).into_response()
 }
 
 pub async fn submit(
@@ -35,7 +41,7 @@ pub async fn submit(
     let sheet = match AnswerSheet::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     {
         Ok(sheet) => sheet,
-        Err(message) => return with_error(&id, &message),
+        Err(problem) => return with_error(&id, &problem),
     };
     match submit_attempt(
         &state.db,
@@ -47,7 +53,7 @@ pub async fn submit(
     .await
     {
         Ok(()) => Redirect::to(&attempt_href(&id)).into_response(),
-        Err(DomainError::Invalid(message)) => with_error(&id, &message),
+        Err(DomainError::Invalid(problem)) => with_error(&id, &problem),
         Err(DomainError::NotFound) => (StatusCode::NOT_FOUND, "No such attempt.").into_response(),
         Err(error) => {
             tracing::error!(%error, "submitting an attempt failed");
