@@ -35,8 +35,8 @@ test: tools browser site
 	else \
 	  echo "==> WARNING: PostgreSQL was NOT tested (no server found); only SQLite ran"; \
 	fi; \
-	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
-	     END { printf "tests: %d passed, %d failed\n", p, f }' "$$log"; \
+	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i; if ($$(i+1) ~ /^ignored/) s += $$i } } \
+	     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$$log"; \
 	rm -f "$$log"; \
 	exit $$status
 

@@ -77,6 +77,11 @@ impl TestApp {
     /// Starts a server on a fresh database of `backend`. `None` means "skip": PostgreSQL was
     /// asked for but is not configured (and not required).
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        TestApp::start_with(backend, &[]).await
+    }
+
+    /// Like [`TestApp::start`], with configuration variables set (`CLEARED_…`, value).
+    pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let (database_url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -116,7 +121,10 @@ impl TestApp {
             "CLEARED_DATABASE_URL" => Some(database_url.clone()),
             "CLEARED_ADDR" => Some("127.0.0.1:0".into()),
             "CLEARED_SITE_ROOT" => Some(workspace_root().join("target/site").display().to_string()),
-            _ => None,
+            other => settings
+                .iter()
+                .find(|(key, _)| *key == other)
+                .map(|(_, value)| value.to_string()),
         })
         .expect("test configuration");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -380,6 +388,10 @@ macro_rules! on_both_databases {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(
+                    not(postgres_configured),
+                    ignore = "CLEARED_TEST_POSTGRES_URL was not set when the tests were built"
+                )]
                 async fn $name() {
                     let Some(app) = $crate::TestApp::start($crate::Backend::Postgres).await else { return };
                     super::$name(&app).await;

@@ -1138,3 +1138,55 @@ async fn hostile_text_is_refused_and_changes_nothing(app: &TestApp) {
         0
     );
 }
+
+/// Over HTTPS (`CLEARED_SECURE_COOKIES=true`) the session cookie is `__Host-` prefixed and
+/// `Secure`, and browsers are told to use HTTPS only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secure_deployment_uses_host_cookie_and_hsts() {
+    let app = TestApp::start_with(
+        cleared_tests::Backend::Sqlite,
+        &[("CLEARED_SECURE_COOKIES", "true")],
+    )
+    .await
+    .unwrap();
+    app.with_user("sec@example.com", &[Role::Employee]).await;
+    let https = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = https
+        .post(app.url("/login"))
+        .header("origin", format!("https://{}", app.addr))
+        .form(&[("email", "sec@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/dashboard");
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cookie.starts_with("__Host-cleared_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        response
+            .headers()
+            .get("strict-transport-security")
+            .is_some_and(|v| v.to_str().unwrap().starts_with("max-age="))
+    );
+    // An http:// origin is another origin on an HTTPS site.
+    let plain = https
+        .post(app.url("/login"))
+        .header("origin", app.base_url.clone())
+        .form(&[("email", "sec@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&plain), "/login?error=csrf");
+    app.stop().await;
+}

@@ -430,6 +430,29 @@ mod tests {
         assert_eq!(rule.capped_from(), 10);
     }
 
+    /// Password hashing never runs on an async worker, and never more at once than cores.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_runs_on_the_blocking_pool_one_per_core() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let worker = std::thread::current().id();
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let jobs = (0..12).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            off_the_async_workers(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                running.fetch_sub(1, Ordering::SeqCst);
+                std::thread::current().id()
+            })
+        });
+        let threads = futures::future::join_all(jobs).await;
+        assert!(threads.iter().all(|id| *id != worker));
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert!(most.load(Ordering::SeqCst) <= cores);
+    }
+
     #[test]
     fn ipv6_sources_are_keyed_by_their_network() {
         let a = Source::from_ip("2001:db8:1:2:aaaa::1".parse().unwrap());
