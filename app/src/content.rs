@@ -43,6 +43,13 @@ impl Localized {
         self.pick(lang).text
     }
 
+    /// Whether there is (non-blank) text in `lang` itself, without falling back.
+    pub fn has(&self, lang: Lang) -> bool {
+        self.0
+            .get(lang.code())
+            .is_some_and(|t| !t.trim().is_empty())
+    }
+
     /// Whether the default language is present and nothing is blank.
     pub fn is_complete(&self) -> bool {
         self.0

@@ -143,7 +143,7 @@ pub fn parse_course(name: &str, text: &str) -> Result<CourseDraft, String> {
                         (QuestionKind::TrueFalse, Some(answer)) => vec![
                             OptionContent {
                                 correct: answer,
-                                text: localized("True", "Wahr"),
+                                text: localized("True", "Richtig"),
                             },
                             OptionContent {
                                 correct: !answer,
@@ -201,6 +201,26 @@ pub fn parse_course(name: &str, text: &str) -> Result<CourseDraft, String> {
     };
     validate_draft(&draft).map_err(|e| format!("{name}: {e}"))?;
     Ok(draft)
+}
+
+/// The demo course files as `(name, text)`.
+pub fn demo_course_sources() -> Vec<(String, String)> {
+    COURSE_FILES
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect()
+}
+
+/// Parses course files and runs every integrity check on their banks together.
+pub fn check_course_sources(
+    sources: &[(String, String)],
+) -> Result<crate::quizzes::integrity::IntegrityReport, String> {
+    let drafts = sources
+        .iter()
+        .map(|(name, text)| parse_course(name, text))
+        .collect::<Result<Vec<_>, String>>()?;
+    let quizzes: Vec<&QuizContent> = drafts.iter().flat_map(|d| d.quizzes.iter()).collect();
+    Ok(crate::quizzes::integrity::check_banks(&quizzes))
 }
 
 /// The demo courses, parsed.

@@ -32,6 +32,12 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Check course files before publishing: the bank checks and the blind-learner table.
+    /// Without files, the built-in demo curriculum is checked. Exits non-zero on a problem.
+    CheckContent {
+        /// Course files (TOML, the format of app/demo/FORMAT.md).
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -146,6 +152,34 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             app::db::connect_and_migrate(&config.database_url).await?;
             say(format_args!("The database is up to date."));
             Ok(())
+        }
+        Command::CheckContent { files } => {
+            let sources = if files.is_empty() {
+                app::demo::demo_course_sources()
+            } else {
+                files
+                    .iter()
+                    .map(|path| {
+                        std::fs::read_to_string(path)
+                            .map(|text| (path.display().to_string(), text))
+                            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?
+            };
+            let report = app::demo::check_course_sources(&sources).map_err(anyhow::Error::msg)?;
+            say(format_args!(
+                "{}",
+                app::quizzes::integrity::blind_table(&report.blind)
+            ));
+            if report.passed() {
+                say(format_args!("All banks pass the checks."));
+                Ok(())
+            } else {
+                for failure in report.failures() {
+                    say(format_args!("- {failure}"));
+                }
+                anyhow::bail!("{} problems in the question banks", report.failures().len())
+            }
         }
         Command::Seed { demo } => {
             if !demo {

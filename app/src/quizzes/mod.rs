@@ -4,6 +4,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod integrity;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 use chrono::{DateTime, Utc};
