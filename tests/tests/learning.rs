@@ -153,15 +153,37 @@ async fn failing_shows_review_and_cooldown_then_pass(app: &TestApp) {
     let loaded = app::quizzes::server::load_quiz(&app.db, quiz)
         .await
         .unwrap();
-    assert!(
+    // A failed attempt says which answers were wrong, but neither the key nor the
+    // explanations that would name it.
+    let explains = |page: &str| {
         loaded
             .content
             .questions
             .iter()
-            .any(|q| review.contains(&q.explanation.text(Lang::En))),
-        "the review explains"
+            .any(|q| page.contains(&q.explanation.text(Lang::En)))
+    };
+    assert!(!explains(&review), "no explanation before a pass");
+    assert!(!review.contains("correct answer"), "no key before a pass");
+    assert!(review.contains("Not answered right."));
+    assert!(review.contains("are shown once you have passed this quiz"));
+    assert!(
+        review.contains("Time spent"),
+        "the attempt's evidence is shown"
     );
-    assert!(review.contains("correct answer"));
+    let api = call(
+        &client,
+        app,
+        "quizzes/attempt",
+        &[("id", &attempt.to_string())],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        !api.contains("\"correct\":true") && !api.contains("\"correct\":false"),
+        "{api}"
+    );
 
     // Cool-down: a new attempt cannot start yet.
     let now = now();
@@ -188,6 +210,18 @@ async fn failing_shows_review_and_cooldown_then_pass(app: &TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!((row.score_percent, row.passed), (Some(100), Some(true)));
+    // Once passed, the earlier failed attempt shows the key and the explanations.
+    let after_pass = page_text(
+        &client
+            .get(app.url(&format!("/attempts/{attempt}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(explains(&after_pass) && after_pass.contains("correct answer"));
 }
 
 async fn attempts_are_limited(app: &TestApp) {

@@ -39,6 +39,18 @@ pub fn error_view(error: AppError) -> AnyView {
     }
 }
 
+/// A duration in the reader's language: "4 min 12 s", "4 Min. 12 Sek.".
+pub fn duration_text(seconds: i64) -> impl Fn() -> String + Send + Sync + Clone + 'static {
+    let lang = use_lang();
+    move || {
+        let (minutes, seconds) = (seconds.max(0) / 60, seconds.max(0) % 60);
+        match lang.get() {
+            crate::i18n::Lang::En => format!("{minutes} min {seconds} s"),
+            crate::i18n::Lang::De => format!("{minutes} Min. {seconds} Sek."),
+        }
+    }
+}
+
 /// An error as the reader sees it, in their language.
 #[component]
 pub fn ErrorText(error: AppError) -> impl IntoView {

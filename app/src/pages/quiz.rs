@@ -3,7 +3,7 @@
 
 use crate::app::use_texts;
 use crate::components::common::ErrorText;
-use crate::components::common::{FormError, Loading, date_time, error_view};
+use crate::components::common::{FormError, Loading, date_time, duration_text, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::course_href;
 use crate::courses::quiz_href;
@@ -199,30 +199,45 @@ fn Review(review: ReviewView) -> impl IntoView {
                 " — "{move || t.get().score}": "{review.score_percent}" % ("{move || t.get().pass_mark}" "{review.pass_percent}" %)"
             </p>
             {review.late.then(|| view! { <p class="error">{move || t.get().late_notice}</p> })}
+            <dl class="facts" id="attempt-evidence">
+                <dt>{move || t.get().attempt_started}</dt><dd>{date_time(&review.started_at)}</dd>
+                <dt>{move || t.get().attempt_submitted}</dt><dd>{date_time(&review.submitted_at)}</dd>
+                <dt>{move || t.get().attempt_time_spent}</dt><dd>{duration_text(review.seconds_spent)}</dd>
+            </dl>
+            {(!review.key_shown).then(|| view! {
+                <p class="notice" role="note" id="key-withheld">
+                    {move || t.get().key_withheld}" "
+                    <a href=course_href(&review.course_slug)>{move || t.get().reread_lessons}</a>
+                </p>
+            })}
             <p><a class="button secondary" href=quiz_href(&review.quiz_slug)>{move || t.get().back_to_quiz}</a></p>
         </section>
         {review.questions.into_iter().map(|q| view! {
             <section class="panel question-review" aria-label=format!("{} {}", t.get_untracked().question, q.number)>
                 <h2>{move || t.get().question}" "{q.number}": "{q.prompt.clone()}" "<span class="muted">"("{q.score_percent}" %)"</span></h2>
+                <p class=if q.score_percent == 100 { "verdict right" } else { "verdict wrong" }>
+                    {move || if q.score_percent == 100 { t.get().answered_right } else { t.get().answered_wrong }}
+                </p>
                 {q.scenario.map(|scenario| view! { <ScenarioCard scenario /> })}
                 <ul class="review-options">
                     {q.options.into_iter().map(|o| {
                         let class = match (o.chosen, o.correct) {
-                            (true, true) => "chosen correct",
-                            (true, false) => "chosen wrong",
-                            (false, true) => "correct",
-                            (false, false) => "",
+                            (true, Some(true)) => "chosen correct",
+                            (true, Some(false)) => "chosen wrong",
+                            (true, None) => "chosen",
+                            (false, Some(true)) => "correct",
+                            (false, _) => "",
                         };
                         view! {
                             <li class=class>
                                 {o.text}
                                 {o.chosen.then(|| view! { " "<span class="tag">{move || t.get().your_answer}</span> })}
-                                {o.correct.then(|| view! { " "<span class="tag ok">"✓ "{move || t.get().correct_answer}</span> })}
+                                {(o.correct == Some(true)).then(|| view! { " "<span class="tag ok">"✓ "{move || t.get().correct_answer}</span> })}
                             </li>
                         }
                     }).collect_view()}
                 </ul>
-                <p class="explanation"><strong>{move || t.get().explanation}": "</strong>{q.explanation}</p>
+                {q.explanation.map(|explanation| view! { <p class="explanation"><strong>{move || t.get().explanation}": "</strong>{explanation}</p> })}
             </section>
         }).collect_view()}
     }

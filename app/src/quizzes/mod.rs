@@ -61,7 +61,8 @@ pub struct AttemptView {
 pub struct ReviewOption {
     pub text: String,
     pub chosen: bool,
-    pub correct: bool,
+    /// Whether the option is right; `None` while the key is withheld.
+    pub correct: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,20 +71,28 @@ pub struct ReviewQuestion {
     pub prompt: String,
     pub scenario: Option<ScenarioView>,
     pub options: Vec<ReviewOption>,
-    pub explanation: String,
+    /// Why the right answer is right; withheld with the key, since it names the answer.
+    pub explanation: Option<String>,
     pub score_percent: u32,
 }
 
-/// A submitted attempt: score, pass or fail, and every question with the right answer.
+/// A submitted attempt: score, pass or fail, and every question with whether it was
+/// answered right. The right answers and explanations are shown only once the learner has
+/// passed the quiz, so failed attempts do not hand over the bank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewView {
     pub id: String,
     pub quiz_slug: String,
     pub quiz_title: String,
+    pub course_slug: String,
     pub score_percent: u32,
     pub pass_percent: u32,
     pub passed: bool,
     pub late: bool,
+    pub key_shown: bool,
+    pub started_at: DateTime<Utc>,
+    pub submitted_at: DateTime<Utc>,
+    pub seconds_spent: i64,
     pub questions: Vec<ReviewQuestion>,
 }
 

@@ -712,14 +712,33 @@ pub async fn attempt_page(
         .as_deref()
         .and_then(|a| serde_json::from_str(a).ok())
         .unwrap_or_default();
+    let key_shown = quiz_attempts::Entity::find()
+        .filter(quiz_attempts::Column::UserId.eq(user.0))
+        .filter(quiz_attempts::Column::QuizId.eq(attempt.quiz_id))
+        .filter(quiz_attempts::Column::Passed.eq(true))
+        .one(db)
+        .await?
+        .is_some();
+    let course_slug = slug_of(
+        match quizzes::Entity::find_by_id(attempt.quiz_id).one(db).await? {
+            Some(quiz) => courses::Entity::find_by_id(quiz.course_id).one(db).await?,
+            None => None,
+        },
+    );
+    let submitted_at = attempt.submitted_at.unwrap_or(attempt.started_at);
     Ok(AttemptPage::Submitted(ReviewView {
         id: attempt.id.to_string(),
         quiz_slug: content.slug.clone(),
         quiz_title: content.title.text(lang),
+        course_slug,
         score_percent: attempt.score_percent.unwrap_or(0) as u32,
         pass_percent: content.settings.pass_percent,
         passed: attempt.passed == Some(true),
         late: attempt.late,
+        key_shown,
+        started_at: attempt.started_at,
+        submitted_at,
+        seconds_spent: (submitted_at - attempt.started_at).num_seconds().max(0),
         questions: numbered
             .map(|(number, shown, question)| {
                 let chosen: Vec<usize> = answers
@@ -741,10 +760,10 @@ pub async fn attempt_page(
                         .map(|(position, &o)| ReviewOption {
                             text: question.options[o].text.text(lang),
                             chosen: chosen.contains(&position),
-                            correct: question.options[o].correct,
+                            correct: key_shown.then_some(question.options[o].correct),
                         })
                         .collect(),
-                    explanation: question.explanation.text(lang),
+                    explanation: key_shown.then(|| question.explanation.text(lang)),
                     score_percent: if attempt.late {
                         0
                     } else {
