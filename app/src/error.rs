@@ -20,6 +20,9 @@ pub enum DomainError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// The database cannot serve right now (see [`crate::db::is_unavailable`]): 503.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(DbErr),
     #[error(transparent)]
     Db(DbErr),
 }
@@ -38,10 +41,14 @@ impl From<DbErr> for DomainError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 DomainError::Conflict("something this refers to no longer exists".into())
             }
+            _ if crate::db::is_unavailable(&error) => DomainError::Unavailable(error),
             _ => DomainError::Db(error),
         }
     }
 }
+
+/// What a 503 asks clients to wait before they try again, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// What a server function may report to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -58,6 +65,10 @@ pub enum AppError {
     Conflict(String),
     #[error("Something went wrong on the server; it has been logged.")]
     Internal,
+    /// The database is unavailable, busy or full: 503 with `Retry-After`. Pages show the
+    /// translated `unavailable_*` texts.
+    #[error("The service is briefly unavailable; please try again in a moment.")]
+    Unavailable,
     #[error("The request failed: {0}")]
     Transport(String),
 }
@@ -73,6 +84,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -82,6 +94,12 @@ impl AppError {
     pub fn with_status(self) -> Self {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(self.status());
+            if self == AppError::Unavailable {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(RETRY_AFTER_SECONDS),
+                );
+            }
         }
         self
     }
@@ -114,6 +132,10 @@ impl From<DomainError> for AppError {
             DomainError::Forbidden => AppError::Forbidden,
             DomainError::Conflict(message) => AppError::Conflict(message),
             DomainError::Invalid(message) => AppError::Invalid(message),
+            DomainError::Unavailable(db_error) => {
+                tracing::warn!(error = %db_error, "database unavailable in a server function");
+                AppError::Unavailable
+            }
             DomainError::Db(db_error) => {
                 tracing::error!(error = %db_error, "database error in a server function");
                 AppError::Internal

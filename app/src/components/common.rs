@@ -17,12 +17,22 @@ pub fn date_time(at: &DateTime<Utc>) -> String {
 }
 
 /// A server-function error as the page shows it: 404 and 403 pages, a redirect to sign in,
-/// or the message.
+/// the translated "briefly unavailable" note, or the message.
 pub fn error_view(error: AppError) -> AnyView {
     match error {
         AppError::NotFound => view! { <NotFoundPage /> }.into_any(),
         AppError::Forbidden => view! { <ForbiddenPage /> }.into_any(),
         AppError::NotSignedIn => view! { <Redirect path="/login" /> }.into_any(),
+        AppError::Unavailable => {
+            let t = use_texts();
+            view! {
+                <section class="panel error-page" id="unavailable">
+                    <h1>{move || t.get().unavailable_title}</h1>
+                    <p class="error" role="alert">{move || t.get().unavailable_body}</p>
+                </section>
+            }
+            .into_any()
+        }
         other => {
             let t = use_texts();
             view! {
@@ -33,6 +43,15 @@ pub fn error_view(error: AppError) -> AnyView {
             }
             .into_any()
         }
+    }
+}
+
+/// The one line a form shows for a failed action: the translated note when the service is
+/// briefly unavailable, the error's own message otherwise.
+pub fn error_text(error: &AppError) -> String {
+    match error {
+        AppError::Unavailable => use_texts().get_untracked().unavailable_body.to_string(),
+        other => other.to_string(),
     }
 }
 

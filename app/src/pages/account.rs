@@ -26,7 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                                 .get()
                                 .map(|outcome| match outcome {
                                     Ok(()) => view! { <p class="notice" role="status">{move || t.get().password_changed}</p> }.into_any(),
-                                    Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                                    Err(e) => view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> }.into_any(),
                                 })
                         }}
                         <ActionForm action=change attr:class="stack">

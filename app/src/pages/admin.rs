@@ -26,7 +26,10 @@ fn outcome_view<T: 'static>(
 ) -> Option<AnyView> {
     result.map(|outcome| match outcome {
         Ok(_) => view! { <p class="notice" role="status">{success}</p> }.into_any(),
-        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        Err(e) => {
+            view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> }
+                .into_any()
+        }
     })
 }
 
@@ -67,7 +70,7 @@ fn PeopleAdmin() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match people.await {
                         Ok(list) => view! { <PeopleTable people=list set_roles set_active /> }.into_any(),
-                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -182,7 +182,7 @@ fn LessonBody(page: LessonPage) -> impl IntoView {
                         </ActionForm>
                     }.into_any()
                 }}
-                {move || complete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                {move || complete.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> })}
             </footer>
         </article>
         <nav class="pager" aria-label=move || t.get().back_to_course>

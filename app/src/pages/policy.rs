@@ -50,7 +50,7 @@ fn PolicyBody(page: PolicyPage, acknowledge: ServerAction<AcknowledgePolicy>) ->
                     }.into_any(),
                     (false, None) => view! { <p><a href="/login?next=/policy">{move || t.get().sign_in_to_acknowledge}</a></p> }.into_any(),
                 }}
-                {move || acknowledge.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+                {move || acknowledge.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> })}
             </footer>
         </article>
     }

@@ -77,7 +77,7 @@ fn QuizBody(quiz: QuizOverview, start: ServerAction<StartQuiz>) -> impl IntoView
                     </ActionForm>
                 }).into_any(),
             }}
-            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <p class="error" role="alert">{crate::components::common::error_text(&e)}</p> })}
         </section>
         {(!quiz.history.is_empty()).then(|| view! {
             <section class="panel" aria-labelledby="history-title">

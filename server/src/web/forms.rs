@@ -7,7 +7,7 @@ use app::error::AppError;
 use axum::{
     body::to_bytes,
     extract::Request,
-    http::{HeaderValue, Method, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -53,6 +53,7 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     if !is_plain_form_post(&request) {
         return next.run(request).await;
     }
+    let headers = request.headers().clone();
     let back = request
         .headers()
         .get(header::REFERER)
@@ -65,6 +66,10 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
         return response;
     };
     let status = response.status();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // The one answer for an unavailable database, as on every other path.
+        return super::unavailable::answer(&headers);
+    }
     let body = to_bytes(response.into_body(), MAX_ERROR_BODY)
         .await
         .unwrap_or_default();

@@ -22,6 +22,7 @@ fn with_error(id: &str, message: &str) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     session: Option<axum::Extension<CurrentSession>>,
     body: Bytes,
 ) -> Response {
@@ -49,6 +50,10 @@ pub async fn submit(
         Ok(()) => Redirect::to(&attempt_href(&id)).into_response(),
         Err(DomainError::Invalid(message)) => with_error(&id, &message),
         Err(DomainError::NotFound) => (StatusCode::NOT_FOUND, "No such attempt.").into_response(),
+        Err(DomainError::Unavailable(error)) => {
+            tracing::warn!(%error, "submitting an attempt: the database is unavailable");
+            super::unavailable::answer(&headers)
+        }
         Err(error) => {
             tracing::error!(%error, "submitting an attempt failed");
             (StatusCode::SERVICE_UNAVAILABLE, "Submitting failed; please try again. Your answers were not lost: the attempt is still open.").into_response()

@@ -47,11 +47,7 @@ pub async fn load_session(
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, "could not resolve a session");
-                return (
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "The database is unavailable; please try again shortly.",
-                )
-                    .into_response();
+                return super::unavailable::answer(request.headers());
             }
         }
     }
@@ -101,7 +97,11 @@ fn url_encode_pairs(pairs: &[(&str, &str)]) -> String {
 
 /// `POST /login`: checks the credentials and starts a session. Always answers with a
 /// redirect, so reloading the next page never re-submits a password.
-pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
     let next = safe_next(form.next.clone());
     if form.email.trim().is_empty() || form.password.is_empty() {
         return back_to_login("missing", form.email.trim(), &next);
@@ -133,11 +133,7 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>
                 }
                 Err(error) => {
                     tracing::error!(%error, "could not open a session");
-                    (
-                        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                        "Signing in failed; please try again shortly.",
-                    )
-                        .into_response()
+                    super::unavailable::answer(&headers)
                 }
             }
         }
@@ -146,11 +142,7 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<SignInForm>
         Err(LoginError::Locked { .. }) => back_to_login("locked", form.email.trim(), &next),
         Err(LoginError::Db(error)) => {
             tracing::error!(%error, "sign-in failed on the database");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "Signing in failed; please try again shortly.",
-            )
-                .into_response()
+            super::unavailable::answer(&headers)
         }
     }
 }
