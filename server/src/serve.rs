@@ -45,13 +45,15 @@ pub const MAX_HEADERS: usize = 100;
 const SHED_MIN_AGE: Duration = Duration::from_secs(1);
 
 /// The connection cap when none is configured: the open-files limit less a reserve for the
-/// database, static files and logs (a quarter of the limit, at most 256), and at most 10,000.
+/// database, static files and logs (a quarter of the limit, at most 256), and at most 4,096:
+/// enough for many browsers with keep-alive, and a bound on memory (about 14 KB per idle
+/// connection, at most 64 KiB more for one with a large request head).
 pub fn default_max_connections() -> usize {
     let open_files = rlimit::getrlimit(rlimit::Resource::NOFILE)
         .map(|(soft, _)| soft)
         .unwrap_or(1024);
     let reserve = (open_files / 4).min(256);
-    (open_files - reserve).clamp(16, 10_000) as usize
+    (open_files - reserve).clamp(16, 4_096) as usize
 }
 
 /// Raises the soft limit of open files to the hard limit; returns the limit now in force.
