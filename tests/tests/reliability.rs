@@ -129,6 +129,7 @@ async fn database_outage_answers_one_503_everywhere_and_heals_without_restart() 
     let anonymous = app.client();
 
     pg.stop();
+    let stopped = Instant::now();
     // Concurrently: each waits for the pool to give up on the stopped server.
     let signed_in_page = learner.get(app.url("/dashboard")).send();
     let public_page = anonymous
@@ -150,6 +151,10 @@ async fn database_outage_answers_one_503_everywhere_and_heals_without_restart() 
         quiz_form,
         plain_form
     );
+    eprintln!(
+        "measured: answers during the outage within {:?}",
+        stopped.elapsed()
+    );
     assert_unavailable("signed-in page", signed_in_page.unwrap(), EN_UNAVAILABLE).await;
     assert_unavailable("public page (German)", public_page.unwrap(), DE_UNAVAILABLE).await;
     assert_unavailable("server function", server_function, "\"Unavailable\"").await;
@@ -164,7 +169,12 @@ async fn database_outage_answers_one_503_everywhere_and_heals_without_restart() 
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     pg.resume();
+    let resumed = Instant::now();
     wait_until_ready(&anonymous, &app.url("/readyz"), Duration::from_secs(20)).await;
+    eprintln!(
+        "measured: ready again {:?} after PostgreSQL started",
+        resumed.elapsed()
+    );
     let dashboard = learner.get(app.url("/dashboard")).send().await.unwrap();
     assert_eq!(dashboard.status(), StatusCode::OK, "the session survived");
     let policy = call(&anonymous, &app, "policy/current", &[]).await;
@@ -186,6 +196,7 @@ async fn readyz_answers_within_two_seconds_when_the_database_freezes() {
     let ready = client.get(app.url("/readyz")).send().await.unwrap();
     let took = started.elapsed();
     pg.thaw();
+    eprintln!("measured: /readyz answered {took:?} into the freeze");
     assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
     // The limit is 2 s; the pool would have waited 10 s.
     assert!(took < Duration::from_secs(6), "took {took:?}");
@@ -424,6 +435,10 @@ async fn kill_9_during_concurrent_writes_loses_no_acknowledged_write(app: &TestA
         writer.await.unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
+    eprintln!(
+        "measured: {} acknowledged writes before kill -9, all checked",
+        acknowledged.len()
+    );
     assert!(
         acknowledged.len() >= 20,
         "writes were acknowledged: {}",
