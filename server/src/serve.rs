@@ -191,6 +191,7 @@ pub async fn serve(
     let (phase_tx, phase_rx) = watch::channel(Phase::Serving);
     let builder = Arc::new(http1(&limits));
     let mut shutdown = std::pin::pin!(shutdown);
+    let mut last_full_warning: Option<Instant> = None;
     tracing::info!(
         max_connections = max,
         header_timeout_secs = limits.header_timeout.as_secs(),
@@ -215,10 +216,16 @@ pub async fn serve(
         let permit = match permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                tracing::warn!(
-                    max_connections = max,
-                    "every connection slot is taken; closing idle connections"
-                );
+                // Once a minute at most: a flood of connections must not flood the log too.
+                if last_full_warning
+                    .is_none_or(|at: Instant| at.elapsed() >= Duration::from_secs(60))
+                {
+                    last_full_warning = Some(Instant::now());
+                    tracing::warn!(
+                        max_connections = max,
+                        "every connection slot is taken; closing idle connections to make room"
+                    );
+                }
                 let mut waited = None;
                 while waited.is_none() {
                     connections.shed_idle();
