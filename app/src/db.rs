@@ -3,8 +3,8 @@
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -25,9 +25,79 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
     .await
 }
 
-/// Connects to `url` and brings the schema up to date. For a SQLite file URL the folder is
-/// created first, so a fresh checkout needs no set-up.
+/// Whether `error` means that the database cannot serve right now — unreachable, stopped or
+/// restarting, its pool exhausted, or (SQLite) busy, locked, full or failing to read or write —
+/// rather than that the request or the code is wrong. Such an error answers 503 with
+/// `Retry-After` and heals without a restart. The one place that decides it, by error kind and
+/// code, never by message text.
+pub fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_error_is_unavailable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_error_is_unavailable(error: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(database) => {
+            if let Some(sqlite) = database.try_downcast_ref::<sea_orm::sqlx::sqlite::SqliteError>()
+            {
+                use sea_orm::sqlx::error::DatabaseError;
+                // The extended result code; its low byte is the primary code.
+                let code = sqlite
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .unwrap_or_default();
+                SQLITE_UNAVAILABLE.contains(&(code & 0xff))
+            } else if let Some(postgres) =
+                database.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>()
+            {
+                postgres_state_is_unavailable(postgres.code())
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+const SQLITE_UNAVAILABLE: [i32; 5] = [5, 6, 10, 13, 14];
+
+/// SQLSTATE classes 08 (connection exception), 53 (insufficient resources: disk full, out of
+/// memory, too many connections) and 58 (system error: I/O), and 57P01–57P03 (the server is
+/// shutting down, crashed, or not yet accepting connections).
+fn postgres_state_is_unavailable(state: &str) -> bool {
+    state.starts_with("08")
+        || state.starts_with("53")
+        || state.starts_with("58")
+        || matches!(state, "57P01" | "57P02" | "57P03")
+}
+
+/// How long a request waits for a connection from the pool (and opening one may take).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects to `url`. For a SQLite file URL the folder is created first, so a fresh checkout
+/// needs no set-up.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with_timeout(url, ACQUIRE_TIMEOUT).await
+}
+
+/// Connects to `url`, giving up on a connection after `timeout` (also the pool's wait for a
+/// free connection later on).
+pub async fn connect_with_timeout(
+    url: &str,
+    timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file_path(url)
         && let Some(parent) = std::path::Path::new(&path)
             .parent()
@@ -38,8 +108,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     }
     let mut options = ConnectOptions::new(url.to_string());
     options
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(timeout)
+        .acquire_timeout(timeout)
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
         // Every connection gets the same pragmas, set explicitly rather than inherited from
@@ -83,4 +153,110 @@ pub async fn connect_memory() -> DatabaseConnection {
     let db = Database::connect(options).await.expect("in-memory sqlite");
     Migrator::up(&db, None).await.expect("migrations");
     db
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+
+    fn temporary_url() -> (std::path::PathBuf, String) {
+        let dir =
+            std::env::temp_dir().join(format!("cleared-db-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        (dir, url)
+    }
+
+    #[tokio::test]
+    async fn a_full_sqlite_database_is_unavailable_not_a_bug() {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let db = Database::connect(options).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (x TEXT)")
+            .await
+            .unwrap();
+        db.execute_unprepared("PRAGMA max_page_count = 3")
+            .await
+            .unwrap();
+        let mut full = None;
+        for _ in 0..100 {
+            if let Err(error) = db
+                .execute_unprepared("INSERT INTO t VALUES (hex(randomblob(500)))")
+                .await
+            {
+                full = Some(error);
+                break;
+            }
+        }
+        let full = full.expect("the database fills up");
+        assert!(is_unavailable(&full), "{full:?}");
+    }
+
+    #[tokio::test]
+    async fn a_locked_sqlite_database_is_unavailable() {
+        let (dir, url) = temporary_url();
+        let holder = connect(&url).await.unwrap();
+        holder
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let held = begin_write(&holder).await.unwrap();
+        held.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        let mut options = ConnectOptions::new(url.clone());
+        options
+            .max_connections(1)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::ZERO)
+            });
+        let other = Database::connect(options).await.unwrap();
+        let busy = match other
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(_) => panic!("the write lock is held"),
+            Err(error) => error,
+        };
+        assert!(is_unavailable(&busy), "{busy:?}");
+        held.rollback().await.unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn mistakes_are_not_unavailability() {
+        let db = connect_memory().await;
+        for sql in [
+            "SELECT * FROM no_such_table",
+            "INSERT INTO users (id) VALUES (1, 2)",
+        ] {
+            let error = db.execute_unprepared(sql).await.unwrap_err();
+            assert!(!is_unavailable(&error), "{sql}: {error:?}");
+        }
+        assert!(!is_unavailable(&DbErr::RecordNotFound("x".into())));
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(
+            sea_orm::ConnAcquireErr::Timeout
+        )));
+    }
+
+    #[test]
+    fn postgres_states() {
+        for state in [
+            "08006", "08001", "53100", "53300", "57P01", "57P03", "58030",
+        ] {
+            assert!(postgres_state_is_unavailable(state), "{state}");
+        }
+        for state in ["23505", "23503", "42P01", "40001", "57014"] {
+            assert!(!postgres_state_is_unavailable(state), "{state}");
+        }
+    }
 }

@@ -25,6 +25,9 @@ pub enum DomainError {
     /// Stored data that cannot be read: a server fault, never the reader's.
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The database cannot serve right now (see [`crate::db::is_unavailable`]): 503.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(DbErr),
     #[error(transparent)]
     Db(DbErr),
 }
@@ -50,10 +53,14 @@ impl From<DbErr> for DomainError {
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 DomainError::Conflict(Problem::ReferenceGone)
             }
+            _ if crate::db::is_unavailable(&error) => DomainError::Unavailable(error),
             _ => DomainError::Db(error),
         }
     }
 }
+
+/// What a 503 asks clients to wait before they try again, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
 
 /// What a server function may report to the page: codes and numbers only, worded by the
 /// page in the reader's language (`Display` is English, for logs).
@@ -71,6 +78,10 @@ pub enum AppError {
     Conflict(Problem),
     #[error("Something went wrong on the server; it has been logged.")]
     Internal,
+    /// The database is unavailable, busy or full: 503 with `Retry-After`. Pages show the
+    /// translated `unavailable_*` texts.
+    #[error("The service is briefly unavailable; please try again in a moment.")]
+    Unavailable,
     #[error("The request failed: {0}")]
     Transport(String),
 }
@@ -92,6 +103,7 @@ impl AppError {
                 "Something went wrong on the server; it has been logged.",
                 "Auf dem Server ist etwas schiefgegangen; es wurde protokolliert.",
             ),
+            AppError::Unavailable => lang.texts().unavailable_body.to_string(),
             AppError::Transport(_) => text(
                 "The request did not reach the server; please check the connection and try again.",
                 "Die Anfrage hat den Server nicht erreicht; bitte prüfen Sie die Verbindung und versuchen Sie es erneut.",
@@ -109,6 +121,7 @@ impl AppError {
                 (problem.code(), problem.number())
             }
             AppError::Internal => ("internal", None),
+            AppError::Unavailable => ("unavailable", None),
             AppError::Transport(_) => ("transport", None),
         }
     }
@@ -120,6 +133,7 @@ impl AppError {
             "forbidden" => Some(AppError::Forbidden),
             "not_found" => Some(AppError::NotFound),
             "internal" => Some(AppError::Internal),
+            "unavailable" => Some(AppError::Unavailable),
             "transport" => Some(AppError::Transport(String::new())),
             other => Problem::from_code(other, number).map(AppError::Invalid),
         }
@@ -135,6 +149,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::Transport(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -144,6 +159,12 @@ impl AppError {
     pub fn with_status(self) -> Self {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(self.status());
+            if self == AppError::Unavailable {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from(RETRY_AFTER_SECONDS),
+                );
+            }
         }
         self
     }
@@ -182,6 +203,10 @@ impl From<DomainError> for AppError {
             DomainError::Corrupt(detail) => {
                 tracing::error!(%detail, "stored data is unreadable");
                 AppError::Internal
+            }
+            DomainError::Unavailable(db_error) => {
+                tracing::warn!(error = %db_error, "database unavailable in a server function");
+                AppError::Unavailable
             }
             DomainError::Db(db_error) => {
                 tracing::error!(error = %db_error, "database error in a server function");

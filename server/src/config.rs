@@ -2,6 +2,7 @@
 //! variable and its default is listed in the README.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/cleared.db?mode=rwc";
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -25,6 +26,17 @@ pub struct Config {
     pub site_root: String,
     /// Mark cookies `Secure`; turn on when serving over HTTPS.
     pub secure_cookies: bool,
+    /// A connection must deliver a complete request head within this time, and an idle
+    /// keep-alive connection is closed after it.
+    pub header_timeout: Duration,
+    /// After a shutdown signal, requests in flight get this long; then the remaining
+    /// connections are dropped and the process exits.
+    pub shutdown_timeout: Duration,
+    /// At most this many connections at once; `None`: derived from the open-files limit.
+    pub max_connections: Option<usize>,
+    /// At start-up, wait (retrying with a growing delay) for a database that cannot be
+    /// reached; `false` stops the program at once instead.
+    pub wait_for_database: bool,
 }
 
 impl Config {
@@ -64,6 +76,10 @@ impl std::fmt::Debug for Config {
             .field("session_hours", &self.session_hours)
             .field("site_root", &self.site_root)
             .field("secure_cookies", &self.secure_cookies)
+            .field("header_timeout", &self.header_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("wait_for_database", &self.wait_for_database)
             .finish()
     }
 }
@@ -107,6 +123,38 @@ impl Config {
                 ));
             }
         };
+        let number =
+            |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| match get(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "{name}: '{text}' is not a whole number between {} and {}",
+                            range.start(),
+                            range.end()
+                        )
+                    }),
+            };
+        let header_timeout =
+            Duration::from_secs(number("CLEARED_HEADER_TIMEOUT_SECS", 15, 1..=300)?);
+        let shutdown_timeout = Duration::from_secs(number("CLEARED_SHUTDOWN_SECS", 30, 0..=3600)?);
+        let max_connections = match get("CLEARED_MAX_CONNECTIONS") {
+            None => None,
+            Some(_) => Some(number("CLEARED_MAX_CONNECTIONS", 0, 1..=1_000_000)? as usize),
+        };
+        let wait_for_database = match get("CLEARED_WAIT_FOR_DATABASE").as_deref() {
+            None | Some("true") | Some("1") => true,
+            Some("false") | Some("0") => false,
+            Some(other) => {
+                return Err(format!(
+                    "CLEARED_WAIT_FOR_DATABASE: '{other}' is neither true nor false"
+                ));
+            }
+        };
         let database_url =
             get("CLEARED_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         if !(database_url.starts_with("sqlite:")
@@ -127,6 +175,10 @@ impl Config {
                 .or_else(|| get("LEPTOS_SITE_ROOT"))
                 .unwrap_or_else(|| "target/site".to_string()),
             secure_cookies,
+            header_timeout,
+            shutdown_timeout,
+            max_connections,
+            wait_for_database,
         })
     }
 }
@@ -160,6 +212,10 @@ mod tests {
             ("CLEARED_LOG_FORMAT", "xml"),
             ("CLEARED_SESSION_HOURS", "0"),
             ("CLEARED_DATABASE_URL", "mysql://x"),
+            ("CLEARED_HEADER_TIMEOUT_SECS", "0"),
+            ("CLEARED_SHUTDOWN_SECS", "soon"),
+            ("CLEARED_MAX_CONNECTIONS", "0"),
+            ("CLEARED_WAIT_FOR_DATABASE", "maybe"),
         ] {
             let result = Config::from_lookup(|n| (n == name).then(|| value.to_string()));
             assert!(result.is_err(), "{name}={value} should be rejected");

@@ -2,6 +2,8 @@
 //! command line and the integration tests all start the same thing.
 
 pub mod config;
+pub mod process;
+pub mod serve;
 pub mod web;
 
 use crate::config::Config;
@@ -17,6 +19,7 @@ use sea_orm::DatabaseConnection;
 use std::{future::Future, sync::Arc};
 use tokio::net::TcpListener;
 use tower_http::{
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -24,6 +27,10 @@ use tower_http::{
 
 /// No request may hold a worker longer than this; the client gets 408 instead of waiting.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The one limit on request bodies, for every route (forms, server functions, the quiz form):
+/// a larger body answers 413 before it is read, from its `Content-Length`.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The name of the built site bundle: `pkg/cleared.js`, `pkg/cleared.wasm`, `pkg/cleared.css`.
 pub const OUTPUT_NAME: &str = "cleared";
@@ -79,6 +86,8 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
         .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
@@ -89,22 +98,88 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .with_state(state)
 }
 
+/// The database could not be reached at start-up and waiting was turned off
+/// (`CLEARED_WAIT_FOR_DATABASE=false`).
+#[derive(Debug, thiserror::Error)]
+#[error("the database is unreachable ({0}); not waiting, as CLEARED_WAIT_FOR_DATABASE=false")]
+pub struct DatabaseUnreachable(pub String);
+
+/// One connection attempt at start-up may take this long (a stopped or frozen server).
+const CONNECT_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// Start-up retries wait 1 s, 2 s, 4 s, … and at most this long between attempts.
+const MAX_RETRY_DELAY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Connects to the database and applies pending migrations. While the database is
+/// unavailable (see `app::db::is_unavailable`) it retries with a growing delay and says so in
+/// the log, unless `config.wait_for_database` is off; any other failure (a wrong URL or
+/// password, a failed migration) is final.
+pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnection> {
+    let url = config.database_url.as_str();
+    let mut delay = std::time::Duration::from_secs(1);
+    let mut attempt = 1u32;
+    loop {
+        // A short probe first: the pool itself waits 10 s for a connection.
+        let outcome = match app::db::connect_with_timeout(url, CONNECT_ATTEMPT_TIMEOUT).await {
+            Ok(probe) => {
+                probe.close().await.ok();
+                app::db::connect_and_migrate(url).await
+            }
+            Err(error) => Err(error),
+        };
+        let error = match outcome {
+            Ok(db) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "the database is reachable");
+                }
+                return Ok(db);
+            }
+            Err(error) if app::db::is_unavailable(&error) => error,
+            Err(error) => anyhow::bail!("cannot open the database: {error}"),
+        };
+        if !config.wait_for_database {
+            return Err(DatabaseUnreachable(error.to_string()).into());
+        }
+        tracing::warn!(
+            attempt,
+            retry_in_secs = delay.as_secs(),
+            %error,
+            "the database is unreachable; retrying"
+        );
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(MAX_RETRY_DELAY);
+        attempt += 1;
+    }
+}
+
+/// Serves on `listener` with the database `db` until `shutdown` completes: requests in
+/// flight are finished until the shutdown deadline, then the rest are dropped.
+pub async fn serve(
+    db: DatabaseConnection,
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let limits = serve::Limits {
+        header_timeout: config.header_timeout,
+        shutdown_timeout: config.shutdown_timeout,
+        max_connections: config
+            .max_connections
+            .unwrap_or_else(serve::default_max_connections),
+    };
+    let router = build_router(db.clone(), config);
+    tracing::info!(address = %listener.local_addr()?, "serving");
+    serve::serve(listener, router, limits, shutdown).await;
+    db.close().await?;
+    Ok(())
+}
+
 /// Connects to (and migrates) the database, then serves on `listener` until `shutdown`
-/// completes; requests in flight are finished first.
+/// completes.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = app::db::connect_and_migrate(&config.database_url).await?;
-    let router = build_router(db.clone(), config);
-    tracing::info!(address = %listener.local_addr()?, "serving");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    db.close().await?;
-    Ok(())
+    let db = connect_database(&config).await?;
+    serve(db, config, listener, shutdown).await
 }

@@ -2,7 +2,7 @@
 
 use app::accounts::{NewPerson, parse_roles, server as accounts};
 use clap::{Parser, Subcommand};
-use server::config::{Config, LogFormat};
+use server::config::Config;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -79,40 +79,6 @@ fn say(text: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match config.log_format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
-}
-
 fn read_password_from_stdin() -> anyhow::Result<String> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
@@ -138,16 +104,7 @@ async fn person_id(
 async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     match command {
-        Command::Serve => {
-            let listener = tokio::net::TcpListener::bind(config.addr)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
-            say(format_args!(
-                "Cleared is serving at http://{}",
-                listener.local_addr()?
-            ));
-            server::run(config, listener, shutdown_signal()).await
-        }
+        Command::Serve => server::process::serve_command(config).await,
         Command::Migrate => {
             app::db::connect_and_migrate(&config.database_url).await?;
             say(format_args!("The database is up to date."));
@@ -247,12 +204,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&config);
+    server::process::init_logging(&config);
     match execute(cli.command.unwrap_or(Command::Serve), config).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
+        Err(error) => server::process::exit_code(&error),
     }
 }

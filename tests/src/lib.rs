@@ -7,6 +7,7 @@
 //! `CLEARED_TEST_REQUIRE_POSTGRES=1`, which CI sets, turns a missing server into a failure.
 
 pub mod browser;
+pub mod fault;
 pub mod learning;
 
 use app::accounts::{NewPerson, Role, UserId};
@@ -117,13 +118,27 @@ impl TestApp {
                 )
             }
         };
+        Some(TestApp::launch(database_url, Some(cleanup), settings).await)
+    }
+
+    /// Starts a server on `database_url` (which the caller owns and cleans up), with extra
+    /// `CLEARED_*` settings.
+    pub async fn start_on(database_url: String, settings: &[(&str, &str)]) -> TestApp {
+        TestApp::launch(database_url, None, settings).await
+    }
+
+    async fn launch(
+        database_url: String,
+        cleanup: Option<Cleanup>,
+        settings: &[(&str, &str)],
+    ) -> TestApp {
         let config = Config::from_lookup(|name| match name {
             "CLEARED_DATABASE_URL" => Some(database_url.clone()),
             "CLEARED_ADDR" => Some("127.0.0.1:0".into()),
             "CLEARED_SITE_ROOT" => Some(workspace_root().join("target/site").display().to_string()),
-            other => settings
+            _ => settings
                 .iter()
-                .find(|(key, _)| *key == other)
+                .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string()),
         })
         .expect("test configuration");
@@ -155,15 +170,15 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert!(ready, "the test server did not become ready");
-        Some(TestApp {
+        TestApp {
             addr,
             base_url: format!("http://{addr}"),
             db,
             database_url,
             shutdown: Some(shutdown_tx),
             server: Some(server),
-            cleanup: Some(cleanup),
-        })
+            cleanup,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

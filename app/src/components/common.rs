@@ -20,12 +20,22 @@ pub fn date_time(at: &DateTime<Utc>) -> impl Fn() -> String + Send + Sync + Clon
 }
 
 /// A server-function error as the page shows it: 404 and 403 pages, a redirect to sign in,
-/// or the message.
+/// the translated "briefly unavailable" note, or the message.
 pub fn error_view(error: AppError) -> AnyView {
     match error {
         AppError::NotFound => view! { <NotFoundPage /> }.into_any(),
         AppError::Forbidden => view! { <ForbiddenPage /> }.into_any(),
         AppError::NotSignedIn => view! { <Redirect path="/login" /> }.into_any(),
+        AppError::Unavailable => {
+            let t = use_texts();
+            view! {
+                <section class="panel error-page" id="unavailable">
+                    <h1>{move || t.get().unavailable_title}</h1>
+                    <p class="error" role="alert">{move || t.get().unavailable_body}</p>
+                </section>
+            }
+            .into_any()
+        }
         other => {
             let t = use_texts();
             view! {

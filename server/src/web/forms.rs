@@ -7,7 +7,7 @@ use app::error::AppError;
 use axum::{
     body::to_bytes,
     extract::Request,
-    http::{HeaderValue, Method, header},
+    http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -65,6 +65,7 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     if !is_plain_form_post(&request) {
         return next.run(request).await;
     }
+    let headers = request.headers().clone();
     let back = request
         .headers()
         .get(header::REFERER)
@@ -72,6 +73,10 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
         .unwrap_or_else(|| app::redirect::DEFAULT_TARGET.to_string());
     let mut response = next.run(request).await;
     let status = response.status();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // The one answer for an unavailable database, as on every other path.
+        return super::unavailable::answer(&headers);
+    }
     if !(status.is_client_error() || status.is_server_error()) {
         // A server function may send the browser on (`leptos_axum::redirect`); Leptos's own
         // default is the raw `Referer`. Either is kept only as a path on this site.

@@ -5,6 +5,7 @@ pub mod health;
 pub mod quiz;
 pub mod security;
 pub mod session;
+pub mod unavailable;
 
 use crate::config::Config;
 use app::accounts::cookies::SessionSettings;

@@ -28,6 +28,7 @@ fn with_error(id: &str, problem: &Problem) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     session: Option<axum::Extension<CurrentSession>>,
     body: Bytes,
 ) -> Response {
@@ -55,6 +56,10 @@ pub async fn submit(
         Ok(()) => Redirect::to(&attempt_href(&id)).into_response(),
         Err(DomainError::Invalid(problem)) => with_error(&id, &problem),
         Err(DomainError::NotFound) => (StatusCode::NOT_FOUND, "No such attempt.").into_response(),
+        Err(DomainError::Unavailable(error)) => {
+            tracing::warn!(%error, "submitting an attempt: the database is unavailable");
+            super::unavailable::answer(&headers)
+        }
         Err(error) => {
             tracing::error!(%error, "submitting an attempt failed");
             (StatusCode::SERVICE_UNAVAILABLE, "Submitting failed; please try again. Your answers were not lost: the attempt is still open.").into_response()

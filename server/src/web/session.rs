@@ -11,7 +11,7 @@ use app::redirect::{next_or_default, sign_in_then};
 use axum::{
     Extension, Form,
     extract::{ConnectInfo, Request, State},
-    http::{Method, header},
+    http::{HeaderMap, Method, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -59,11 +59,7 @@ pub async fn load_session(
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, "could not resolve a session");
-                return (
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "The database is unavailable; please try again shortly.",
-                )
-                    .into_response();
+                return super::unavailable::answer(request.headers());
             }
         }
     }
@@ -101,14 +97,6 @@ fn back_to_login(code: &str, email: &str, next: &str) -> Response {
     Redirect::to(&format!("/login?{}", query.finish())).into_response()
 }
 
-fn signing_in_failed() -> Response {
-    (
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "Signing in failed; please try again shortly.",
-    )
-        .into_response()
-}
-
 /// `POST /login`: checks the credentials and starts a session. Always answers with a
 /// redirect, so reloading the next page never re-submits a password. Every refused attempt
 /// gets the same answer, whether the email is unknown, the password wrong or the attempt
@@ -116,6 +104,7 @@ fn signing_in_failed() -> Response {
 pub async fn sign_in(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
     let next = next_or_default(form.next.as_deref());
@@ -143,7 +132,7 @@ pub async fn sign_in(
         Err(SignInError::Deactivated) => return back_to_login("deactivated", &form.email, &next),
         Err(SignInError::Db(error)) => {
             tracing::error!(%error, "sign-in failed on the database");
-            return signing_in_failed();
+            return super::unavailable::answer(&headers);
         }
     };
     match open_session(&state.db, user, now, state.session.lifetime).await {
@@ -156,7 +145,7 @@ pub async fn sign_in(
         }
         Err(error) => {
             tracing::error!(%error, "could not open a session");
-            signing_in_failed()
+            super::unavailable::answer(&headers)
         }
     }
 }
