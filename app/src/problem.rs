@@ -52,6 +52,9 @@ pub enum Problem {
     NoAttemptsLeft,
     CoolingDown,
     PolicyReplaced,
+    ReadTooFast {
+        seconds: u32,
+    },
     ChangedConcurrently,
     ReferenceGone,
     MalformedRequest,
@@ -93,6 +96,7 @@ impl Problem {
             NoAttemptsLeft => "no_attempts_left",
             CoolingDown => "cooling_down",
             PolicyReplaced => "policy_replaced",
+            ReadTooFast { .. } => "read_too_fast",
             ChangedConcurrently => "changed_concurrently",
             ReferenceGone => "reference_gone",
             MalformedRequest => "malformed_request",
@@ -112,7 +116,8 @@ impl Problem {
             | AnswerNotOffered { question: n }
             | AnswerRepeated { question: n }
             | OneAnswerOnly { question: n }
-            | QuestionNotInAttempt { question: n } => Some(*n),
+            | QuestionNotInAttempt { question: n }
+            | ReadTooFast { seconds: n } => Some(*n),
             _ => None,
         }
     }
@@ -160,6 +165,7 @@ impl Problem {
             "answer_repeated" => Some(AnswerRepeated { question: n }),
             "one_answer_only" => Some(OneAnswerOnly { question: n }),
             "question_not_in_attempt" => Some(QuestionNotInAttempt { question: n }),
+            "read_too_fast" => Some(ReadTooFast { seconds: n }),
             _ => None,
         }
     }
@@ -287,6 +293,23 @@ impl Problem {
                 "The next attempt cannot start yet; the quiz page shows when it can.",
                 "Der nächste Versuch kann noch nicht beginnen; die Quiz-Seite zeigt, ab wann.",
             ),
+            ReadTooFast { seconds } => {
+                let wait = match (de, *seconds) {
+                    (false, 1) => "1 second".to_string(),
+                    (false, n) => format!("{n} seconds"),
+                    (true, 1) => "1 Sekunde".to_string(),
+                    (true, n) => format!("{n} Sekunden"),
+                };
+                if de {
+                    format!(
+                        "Diese Lektion ist erst kurz geöffnet. Lesen Sie sie in Ruhe zu Ende – als gelesen markieren können Sie sie in {wait}."
+                    )
+                } else {
+                    format!(
+                        "You opened this lesson only a moment ago. Take the time to read it – you can mark it as read in {wait}."
+                    )
+                }
+            }
             PolicyReplaced => text(
                 "This policy version has been replaced; please read the current policy.",
                 "Diese Fassung der Richtlinie wurde ersetzt; bitte lesen Sie die aktuelle Fassung.",

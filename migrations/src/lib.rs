@@ -7,6 +7,7 @@ mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_learning;
 mod m20261201_000003_add_uniqueness;
 mod m20261201_000004_create_login_throttles;
+mod m20261201_000005_add_lesson_reading;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_learning::Migration),
             Box::new(m20261201_000003_add_uniqueness::Migration),
             Box::new(m20261201_000004_create_login_throttles::Migration),
+            Box::new(m20261201_000005_add_lesson_reading::Migration),
         ]
     }
 }

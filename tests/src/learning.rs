@@ -89,6 +89,25 @@ pub async fn pass_quiz(
     attempt
 }
 
+/// Records that `user` opened a lesson an hour before `now`, long enough to have read it.
+pub async fn open_lesson_long_ago(
+    db: &DatabaseConnection,
+    user: UserId,
+    course: &str,
+    lesson: &str,
+    now: DateTime<Utc>,
+) {
+    app::courses::server::record_lesson_view(
+        db,
+        user,
+        course,
+        lesson,
+        now - chrono::Duration::hours(1),
+    )
+    .await
+    .expect("record a lesson view");
+}
+
 /// Reads every lesson of `course` for `user` at `now`.
 pub async fn read_all_lessons(
     db: &DatabaseConnection,
@@ -101,6 +120,7 @@ pub async fn read_all_lessons(
         .unwrap();
     for module in &published.content.modules {
         for lesson in &module.lessons {
+            open_lesson_long_ago(db, user, course, &lesson.slug, now).await;
             app::courses::server::complete_lesson(db, user, course, &lesson.slug, now)
                 .await
                 .unwrap();

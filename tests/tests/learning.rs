@@ -5,7 +5,7 @@
 use app::accounts::Role;
 use app::certification::CertificateStatus;
 use app::clearance::Missing;
-use app::entities::{certificates, quiz_attempts};
+use app::entities::{certificates, lesson_completions, lesson_views, quiz_attempts};
 use app::error::DomainError;
 use app::i18n::Lang;
 use app::quizzes::server::{start_attempt, submit_attempt};
@@ -13,7 +13,7 @@ use chrono::{Duration, Months};
 use cleared_tests::learning::*;
 use cleared_tests::{TestApp, call, location, now, on_both_databases, page_text};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 on_both_databases!(
     quiz_page_and_responses_do_not_reveal_answers,
@@ -727,6 +727,40 @@ async fn lesson_reader_sanitises_and_tracks_progress(app: &TestApp) {
     let html = page.text().await.unwrap();
     assert!(html.contains("class=\"lesson-body\""));
     assert!(!html.contains("<script>alert"), "lesson HTML is sanitised");
+    // Opened a moment ago: "I have read this lesson" is refused, with how long is left.
+    let too_soon = call(
+        &client,
+        app,
+        "courses/complete_lesson",
+        &[("course", "smac-101"), ("lesson", &first.slug)],
+    )
+    .await;
+    assert_eq!(too_soon.status(), StatusCode::CONFLICT);
+    assert!(too_soon.text().await.unwrap().contains("read_too_fast"));
+    assert_eq!(
+        lesson_completions::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap(),
+        0,
+        "nothing is recorded"
+    );
+    let user = app::accounts::server::person_by_email(&app.db, "vic@example.com")
+        .await
+        .unwrap()
+        .id;
+    // The first opening counts: opening it again does not restart the clock.
+    let opened = chrono::Utc::now()
+        - Duration::seconds(app::courses::server::minimum_reading_seconds(first) + 5);
+    lesson_views::Entity::update_many()
+        .col_expr(
+            lesson_views::Column::FirstViewedAt,
+            sea_orm::sea_query::Expr::value(opened),
+        )
+        .filter(lesson_views::Column::UserId.eq(user.0))
+        .exec(&app.db)
+        .await
+        .unwrap();
     let done = call(
         &client,
         app,
@@ -735,6 +769,18 @@ async fn lesson_reader_sanitises_and_tracks_progress(app: &TestApp) {
     )
     .await;
     assert_eq!(done.status(), StatusCode::OK);
+    let evidence = lesson_completions::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        evidence
+            .seconds_spent
+            .is_some_and(|s| i64::from(s) >= app::courses::server::minimum_reading_seconds(first)),
+        "the reading time is kept: {evidence:?}"
+    );
+    open_lesson_long_ago(&app.db, user, "smac-101", &second.slug, chrono::Utc::now()).await;
     let catalog = call(&client, app, "courses/list", &[])
         .await
         .text()

@@ -21,7 +21,15 @@ pub async fn get_course(slug: String) -> Result<CoursePage, AppError> {
 #[server(prefix = "/api", endpoint = "courses/lesson")]
 pub async fn get_lesson(course: String, lesson: String) -> Result<LessonPage, AppError> {
     let me = require_signed_in()?;
-    Ok(super::server::lesson_page(&database()?, me.id, &course, &lesson, request_lang()).await?)
+    Ok(super::server::lesson_page(
+        &database()?,
+        me.id,
+        &course,
+        &lesson,
+        request_lang(),
+        chrono::Utc::now(),
+    )
+    .await?)
 }
 
 /// Marks a lesson as read to its end and moves on to the next step.

@@ -6,9 +6,12 @@ use super::{
 };
 use crate::accounts::UserId;
 use crate::content::{Localized, render_markdown};
-use crate::entities::{course_versions, courses, lesson_completions, quiz_attempts, quizzes};
+use crate::entities::{
+    course_versions, courses, lesson_completions, lesson_views, quiz_attempts, quizzes,
+};
 use crate::error::DomainError;
 use crate::i18n::Lang;
+use crate::problem::Problem;
 use crate::quizzes::server::{QuizContent, publish_quiz};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -393,12 +396,15 @@ pub async fn lesson_page(
     course_slug: &str,
     lesson_slug: &str,
     lang: Lang,
+    now: DateTime<Utc>,
 ) -> Result<LessonPage, DomainError> {
     let course = published_course(db, course_slug).await?;
     let state = learner_state(db, user, &course).await?;
     let content = &course.content;
     let (module, lesson, links) =
         locate_lesson(content, lesson_slug).ok_or(DomainError::NotFound)?;
+    // Opening the lesson starts its reading time (the first opening counts).
+    record_view(db, user, course.id, lesson_slug, now).await?;
     let body = lesson.body.pick(lang);
     Ok(LessonPage {
         course_slug: content.slug.clone(),
@@ -458,9 +464,65 @@ fn locate_lesson<'a>(
     Some((module, lesson, links))
 }
 
-/// Records that `user` read a lesson to its end. Doing it twice keeps the first time.
-/// Returns where the learner goes next. Completing the last requirement of a certification
-/// issues it in the same transaction.
+/// Words read per minute when estimating how long a lesson takes to read.
+const READING_WORDS_PER_MINUTE: usize = 200;
+/// A lesson counts as read after at least this share of its estimated reading time …
+const MINIMUM_READING_SHARE: f64 = 0.5;
+/// … and never sooner than this.
+const MINIMUM_READING_SECONDS: i64 = 10;
+
+/// The least time, in seconds, in which `lesson` can have been read: half its estimated
+/// reading time, from the length of its (default-language) text.
+pub fn minimum_reading_seconds(lesson: &LessonContent) -> i64 {
+    let words = lesson.body.text(Lang::En).split_whitespace().count();
+    let estimate = words as f64 * 60.0 / READING_WORDS_PER_MINUTE as f64;
+    ((estimate * MINIMUM_READING_SHARE).round() as i64).max(MINIMUM_READING_SECONDS)
+}
+
+/// Records that `user` opened a lesson at `at`, unless they opened it before: the first
+/// opening is what counts.
+async fn record_view(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    course_id: Uuid,
+    lesson_slug: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    lesson_views::Entity::insert(lesson_views::ActiveModel {
+        user_id: Set(user.0),
+        course_id: Set(course_id),
+        lesson_slug: Set(lesson_slug.to_string()),
+        first_viewed_at: Set(at),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::new()
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that `user` opened lesson `lesson_slug` of course `course_slug` at `at` (the
+/// lesson page does this; tests and imports call it directly).
+pub async fn record_lesson_view(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    course_slug: &str,
+    lesson_slug: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let course = published_course(db, course_slug).await?;
+    locate_lesson(&course.content, lesson_slug).ok_or(DomainError::NotFound)?;
+    record_view(db, user, course.id, lesson_slug, at).await
+}
+
+/// Records that `user` read a lesson to its end. Doing it twice keeps the first time. It is
+/// refused until the lesson has been open for [`minimum_reading_seconds`]; the time it was
+/// open is kept as evidence. Returns where the learner goes next. Completing the last
+/// requirement of a certification issues it in the same transaction.
 pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
     db: &C,
     user: UserId,
@@ -472,18 +534,31 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
     let txn = crate::db::begin_write(db).await?;
     let course = published_course(&txn, course_slug).await?;
     // Only the links are needed here, not the rendered lesson.
-    let (_, _, links) = locate_lesson(&course.content, lesson_slug).ok_or(DomainError::NotFound)?;
+    let (_, lesson, links) =
+        locate_lesson(&course.content, lesson_slug).ok_or(DomainError::NotFound)?;
     let existing =
         lesson_completions::Entity::find_by_id((user.0, course.id, lesson_slug.to_string()))
             .one(&txn)
             .await?;
     if existing.is_none() {
+        let opened = lesson_views::Entity::find_by_id((user.0, course.id, lesson_slug.to_string()))
+            .one(&txn)
+            .await?
+            .map(|view| view.first_viewed_at);
+        let open_for = opened.map_or(0, |at| (now - at).num_seconds());
+        let needed = minimum_reading_seconds(lesson);
+        if opened.is_none() || open_for < needed {
+            return Err(DomainError::Conflict(Problem::ReadTooFast {
+                seconds: (needed - open_for.max(0)).clamp(1, i64::from(u32::MAX)) as u32,
+            }));
+        }
         lesson_completions::ActiveModel {
             user_id: Set(user.0),
             course_id: Set(course.id),
             lesson_slug: Set(lesson_slug.to_string()),
             course_version_id: Set(course.version_id),
             completed_at: Set(now),
+            seconds_spent: Set(Some(open_for.clamp(0, i64::from(i32::MAX)) as i32)),
         }
         .insert(&txn)
         .await?;

@@ -11,6 +11,8 @@ pub struct Model {
     pub lesson_slug: String,
     pub course_version_id: Uuid,
     pub completed_at: DateTimeUtc,
+    /// Seconds between first opening the lesson and marking it read.
+    pub seconds_spent: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

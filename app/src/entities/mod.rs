@@ -8,6 +8,7 @@ pub mod certifications;
 pub mod course_versions;
 pub mod courses;
 pub mod lesson_completions;
+pub mod lesson_views;
 pub mod login_throttles;
 pub mod policy_acknowledgements;
 pub mod policy_versions;
