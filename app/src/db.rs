@@ -260,3 +260,97 @@ mod tests {
         }
     }
 }
+
+/// A full disk or a failed commit must not leave a connection holding the write lock: the
+/// failed transaction is rolled back and the next writer gets on, without a restart.
+#[cfg(test)]
+mod healing {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    fn temporary_url() -> String {
+        let dir =
+            std::env::temp_dir().join(format!("cleared-heal-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        format!("sqlite://{}?mode=rwc", dir.join("t.db").display())
+    }
+
+    #[tokio::test]
+    async fn writes_heal_once_a_full_database_has_room_again() {
+        // One connection, so "full" (max_page_count) and "freed" apply to the same one.
+        let mut options = ConnectOptions::new(temporary_url());
+        options
+            .max_connections(1)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_millis(200))
+            });
+        let db = Database::connect(options).await.unwrap();
+        db.execute_unprepared("CREATE TABLE t (x TEXT)")
+            .await
+            .unwrap();
+        db.execute_unprepared("PRAGMA max_page_count = 4")
+            .await
+            .unwrap();
+        let mut refused = 0;
+        for _ in 0..20 {
+            let txn = begin_write(&db).await.expect("a writer can always begin");
+            match txn
+                .execute_unprepared("INSERT INTO t VALUES (hex(randomblob(800)))")
+                .await
+            {
+                Ok(_) => txn.commit().await.unwrap(),
+                Err(error) => {
+                    assert!(is_unavailable(&error), "{error:?}");
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 0, "the database filled up");
+        db.execute_unprepared("PRAGMA max_page_count = 100000")
+            .await
+            .unwrap();
+        let txn = begin_write(&db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES ('after')")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_leaves_no_transaction_open() {
+        let db = connect(&temporary_url()).await.unwrap();
+        db.execute_unprepared("CREATE TABLE p (id INTEGER PRIMARY KEY)")
+            .await
+            .unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE c (p INTEGER REFERENCES p(id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .await
+        .unwrap();
+        // A deferred constraint makes COMMIT itself fail, as a full disk does.
+        let txn = begin_write(&db).await.unwrap();
+        txn.execute_unprepared("INSERT INTO c VALUES (42)")
+            .await
+            .unwrap();
+        assert!(txn.commit().await.is_err());
+        for id in 1..=10 {
+            let txn = begin_write(&db).await.expect("the write lock was released");
+            txn.execute_unprepared(&format!("INSERT INTO p VALUES ({id})"))
+                .await
+                .unwrap();
+            txn.commit().await.unwrap();
+        }
+        let rows = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT count(*) AS n FROM c",
+            ))
+            .await
+            .unwrap()
+            .and_then(|row| row.try_get::<i64>("", "n").ok());
+        assert_eq!(rows, Some(0), "the failed transaction was rolled back");
+    }
+}
