@@ -30,6 +30,8 @@ test: tools browser site
 	log=$$(mktemp); \
 	$(CARGO) test --workspace --exclude frontend --all-targets 2>&1 | tee "$$log"; \
 	status=$${PIPESTATUS[0]}; \
+	echo "==> question banks: the blind-learner table (strategies that need no reading)"; \
+	$(CARGO) run -q -p server --bin cleared -- check-content || status=1; \
 	if [ -n "$${CLEARED_TEST_POSTGRES_URL:-}" ]; then \
 	  echo "==> all tests ran on SQLite and on PostgreSQL"; \
 	else \

@@ -223,12 +223,19 @@ pub fn check_course_sources(
     Ok(crate::quizzes::integrity::check_banks(&quizzes))
 }
 
-/// The demo courses, parsed.
+/// The demo courses, parsed and checked: no item id twice in the curriculum.
 pub fn demo_courses() -> Result<Vec<CourseDraft>, String> {
-    COURSE_FILES
+    let drafts = COURSE_FILES
         .iter()
         .map(|(name, text)| parse_course(name, text))
-        .collect()
+        .collect::<Result<Vec<_>, String>>()?;
+    let quizzes: Vec<&QuizContent> = drafts.iter().flat_map(|d| d.quizzes.iter()).collect();
+    let shared = crate::quizzes::integrity::check_curriculum(&quizzes);
+    if shared.is_empty() {
+        Ok(drafts)
+    } else {
+        Err(shared.join("; "))
+    }
 }
 
 #[derive(Deserialize)]
@@ -448,6 +455,14 @@ mod tests {
     use crate::accounts::server::search_people;
     use crate::accounts::sign_in::{SignInPolicy, Source, authenticate};
     use crate::db::connect_memory;
+
+    /// The demo curriculum passes every bank check and the blind learner, in both languages.
+    #[test]
+    fn demo_banks_measure_knowledge() {
+        let report = check_course_sources(&demo_course_sources()).unwrap();
+        println!("{}", crate::quizzes::integrity::blind_table(&report.blind));
+        assert!(report.passed(), "{:#?}", report.failures());
+    }
 
     #[tokio::test]
     async fn seeding_twice_duplicates_nothing() {

@@ -143,6 +143,19 @@ fn check_key_lengths(quiz: &QuizContent, lang: Lang) -> Vec<String> {
     problems
 }
 
+/// The languages a bank is written in: every language any of its texts uses. Each must be
+/// complete.
+pub fn bank_languages(quiz: &QuizContent) -> Vec<Lang> {
+    Lang::ALL
+        .into_iter()
+        .filter(|lang| {
+            quiz.questions
+                .iter()
+                .any(|q| q.prompt.has(*lang) || q.options.iter().any(|o| o.text.has(*lang)))
+        })
+        .collect()
+}
+
 /// Item ids used by more than one bank of a curriculum.
 pub fn check_curriculum(quizzes: &[&QuizContent]) -> Vec<String> {
     let mut owners: HashMap<&str, Vec<&str>> = HashMap::new();

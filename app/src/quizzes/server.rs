@@ -135,6 +135,12 @@ impl QuizContent {
                 ));
             }
         }
+        // Whether the bank measures knowledge (the blind-learner simulation, which takes
+        // seconds, runs in `make test` and `cleared check-content`).
+        let problems = super::integrity::check_bank(self, &super::integrity::bank_languages(self));
+        if !problems.is_empty() {
+            return Err(problems.join("; "));
+        }
         Ok(())
     }
 }
