@@ -669,7 +669,7 @@ async fn new_policy_version_requires_reacknowledgement(app: &TestApp) {
         ),
     };
     // A version that does not require re-acknowledgement leaves clearance alone…
-    app::policy::server::publish_policy_version(&app.db, 3, false, &content, now)
+    app::policy::server::publish_policy_version(&app.db, 4, false, &content, now)
         .await
         .unwrap();
     assert!(
@@ -679,7 +679,7 @@ async fn new_policy_version_requires_reacknowledgement(app: &TestApp) {
             .cleared
     );
     // …one that does ends it until the person acknowledges.
-    app::policy::server::publish_policy_version(&app.db, 4, true, &content, now)
+    app::policy::server::publish_policy_version(&app.db, 5, true, &content, now)
         .await
         .unwrap();
     let clearance = app::clearance::server::personal_clearance(&app.db, user, Lang::En, now)
@@ -688,7 +688,7 @@ async fn new_policy_version_requires_reacknowledgement(app: &TestApp) {
     assert!(!clearance.cleared);
     assert_eq!(
         clearance.missing,
-        vec![Missing::PolicyAcknowledgement { version: 4 }]
+        vec![Missing::PolicyAcknowledgement { version: 5 }]
     );
     // An old version can no longer be acknowledged.
     let old = app::entities::policy_versions::Entity::find()
