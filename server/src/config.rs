@@ -37,6 +37,9 @@ pub struct Config {
     /// At start-up, wait (retrying with a growing delay) for a database that cannot be
     /// reached; `false` stops the program at once instead.
     pub wait_for_database: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind them, the client's own
+    /// address (not the proxy's) is what sign-in throttling counts.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -80,6 +83,7 @@ impl std::fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_connections", &self.max_connections)
             .field("wait_for_database", &self.wait_for_database)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -155,6 +159,16 @@ impl Config {
                 ));
             }
         };
+        let trusted_proxies = get("CLEARED_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<std::net::IpAddr>()
+                    .map_err(|_| format!("CLEARED_TRUSTED_PROXIES: '{s}' is not an IP address"))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let database_url =
             get("CLEARED_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         if !(database_url.starts_with("sqlite:")
@@ -166,6 +180,7 @@ impl Config {
             );
         }
         Ok(Config {
+            trusted_proxies,
             database_url,
             addr,
             log_filter: get("CLEARED_LOG").unwrap_or_else(|| "info".to_string()),

@@ -7,7 +7,7 @@ pub mod serve;
 pub mod web;
 
 use crate::config::Config;
-use crate::web::{AppState, forms, health, quiz, security, session};
+use crate::web::{AppState, client_address, forms, health, quiz, security, session};
 use app::{App, shell};
 use axum::{
     Router, middleware,
@@ -84,6 +84,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn(forms::form_errors_back_to_page))
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
+        .layer(middleware::from_fn_with_state(state.clone(), client_address::resolve_client_address))
         .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

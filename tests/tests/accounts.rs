@@ -1014,6 +1014,29 @@ async fn redirect_targets_stay_on_this_site(app: &TestApp) {
             location(&response)
         );
     }
+    // The quiz form never puts a malformed attempt id into a header.
+    for id in ["x%0d%0aA", "x%00", "x%7f", "x%26next%3D%2F%2Fevil.com"] {
+        let response = app
+            .client()
+            .post(app.url(&format!("/attempts/{id}")))
+            .form(&[("q1", "0")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
+    }
+    let id = uuid::Uuid::new_v4();
+    let response = app
+        .client()
+        .post(app.url(&format!("/attempts/{id}")))
+        .form(&[("q1", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&response),
+        format!("/login?next=%2Fattempts%2F{id}")
+    );
     // A signed-out visitor of a page with a query comes back to it after signing in.
     let anonymous = app.client();
     let response = anonymous
@@ -1188,5 +1211,51 @@ async fn secure_deployment_uses_host_cookie_and_hsts() {
         .await
         .unwrap();
     assert_eq!(location(&plain), "/login?error=csrf");
+    app.stop().await;
+}
+
+/// Behind a trusted reverse proxy the client's own address is throttled, not the proxy's, so
+/// one guesser behind the proxy does not lock everyone else out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own() {
+    let app = TestApp::start_with(
+        cleared_tests::Backend::Sqlite,
+        &[("CLEARED_TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await
+    .unwrap();
+    app.with_user("pro@example.com", &[Role::Employee]).await;
+    let sign_in = |forwarded_for: &'static str, password: &'static str| {
+        let client = app.client();
+        let url = app.url("/login");
+        async move {
+            let response = client
+                .post(url)
+                .header("x-forwarded-for", forwarded_for)
+                .form(&[("email", "pro@example.com"), ("password", password)])
+                .send()
+                .await
+                .unwrap();
+            location(&response)
+        }
+    };
+    for _ in 0..6 {
+        sign_in("203.0.113.5", "wrong password").await;
+    }
+    assert!(
+        sign_in("203.0.113.5", PASSWORD)
+            .await
+            .starts_with("/login?error=invalid")
+    );
+    assert_eq!(sign_in("198.51.100.7", PASSWORD).await, "/dashboard");
+    let events = audit_events::Entity::find()
+        .filter(audit_events::Column::Action.eq("sign_in.failed"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        events.iter().all(|e| e.details.contains("203.0.113.5")),
+        "{events:?}"
+    );
     app.stop().await;
 }

@@ -472,11 +472,13 @@ const MINIMUM_READING_SHARE: f64 = 0.5;
 const MINIMUM_READING_SECONDS: i64 = 10;
 
 /// The least time, in seconds, in which `lesson` can have been read: half its estimated
-/// reading time, from the length of its (default-language) text.
+/// reading time — the longer of the estimate from the length of its (default-language) text
+/// and the estimate the page shows.
 pub fn minimum_reading_seconds(lesson: &LessonContent) -> i64 {
     let words = lesson.body.text(Lang::En).split_whitespace().count();
-    let estimate = words as f64 * 60.0 / READING_WORDS_PER_MINUTE as f64;
-    ((estimate * MINIMUM_READING_SHARE).round() as i64).max(MINIMUM_READING_SECONDS)
+    let from_length = words as f64 * 60.0 / READING_WORDS_PER_MINUTE as f64;
+    let shown = f64::from(lesson.minutes) * 60.0;
+    ((from_length.max(shown) * MINIMUM_READING_SHARE).round() as i64).max(MINIMUM_READING_SECONDS)
 }
 
 /// Records that `user` opened a lesson at `at`, unless they opened it before: the first
@@ -545,6 +547,17 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
             .one(&txn)
             .await?
             .map(|view| view.first_viewed_at);
+        // One person reads one lesson at a time: the clock starts when the lesson was opened,
+        // or when the previous lesson of the course was marked read, whichever is later, so
+        // opening every lesson at once gains nothing.
+        let previous_done = lesson_completions::Entity::find()
+            .filter(lesson_completions::Column::UserId.eq(user.0))
+            .filter(lesson_completions::Column::CourseId.eq(course.id))
+            .order_by_desc(lesson_completions::Column::CompletedAt)
+            .one(&txn)
+            .await?
+            .map(|done| done.completed_at);
+        let opened = opened.map(|at| previous_done.map_or(at, |done| at.max(done)));
         let open_for = opened.map_or(0, |at| (now - at).num_seconds());
         let needed = minimum_reading_seconds(lesson);
         if opened.is_none() || open_for < needed {

@@ -214,10 +214,13 @@ fn Review(review: ReviewView) -> impl IntoView {
         </section>
         {review.questions.into_iter().map(|q| view! {
             <section class="panel question-review" aria-label=format!("{} {}", t.get_untracked().question, q.number)>
-                <h2>{move || t.get().question}" "{q.number}": "{q.prompt.clone()}" "<span class="muted">"("{q.score_percent}" %)"</span></h2>
-                <p class=if q.score_percent == 100 { "verdict right" } else { "verdict wrong" }>
-                    {move || if q.score_percent == 100 { t.get().answered_right } else { t.get().answered_wrong }}
-                </p>
+                <h2>{move || t.get().question}" "{q.number}": "{q.prompt.clone()}</h2>
+                {q.score_percent.map(|score| view! {
+                    <p class=if score == 100 { "verdict right" } else { "verdict wrong" }>
+                        {move || if score == 100 { t.get().answered_right } else { t.get().answered_wrong }}
+                        " ("{score}" %)"
+                    </p>
+                })}
                 {q.scenario.map(|scenario| view! { <ScenarioCard scenario /> })}
                 <ul class="review-options">
                     {q.options.into_iter().map(|o| {

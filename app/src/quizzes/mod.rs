@@ -73,12 +73,14 @@ pub struct ReviewQuestion {
     pub options: Vec<ReviewOption>,
     /// Why the right answer is right; withheld with the key, since it names the answer.
     pub explanation: Option<String>,
-    pub score_percent: u32,
+    /// The question's score; withheld with the key too: per-question verdicts on failed
+    /// attempts let a learner who never reads narrow the key down attempt by attempt.
+    pub score_percent: Option<u32>,
 }
 
-/// A submitted attempt: score, pass or fail, and every question with whether it was
-/// answered right. The right answers and explanations are shown only once the learner has
-/// passed the quiz, so failed attempts do not hand over the bank.
+/// A submitted attempt: score, pass or fail, and the questions with the answers given. Which
+/// questions were right, the right answers and the explanations are shown only once the
+/// learner has passed the quiz, so failed attempts do not hand over the bank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewView {
     pub id: String,

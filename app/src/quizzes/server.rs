@@ -770,11 +770,13 @@ pub async fn attempt_page(
                         })
                         .collect(),
                     explanation: key_shown.then(|| question.explanation.text(lang)),
-                    score_percent: if attempt.late {
-                        0
-                    } else {
-                        (question_score(question, &bank_choices) * 100.0).round() as u32
-                    },
+                    score_percent: key_shown.then(|| {
+                        if attempt.late {
+                            0
+                        } else {
+                            (question_score(question, &bank_choices) * 100.0).round() as u32
+                        }
+                    }),
                 }
             })
             .collect(),

@@ -4,7 +4,7 @@
 
 use super::AppState;
 use app::accounts::server::CurrentSession;
-use app::error::DomainError;
+use app::error::{AppError, DomainError};
 use app::problem::Problem;
 use app::quizzes::attempt_href;
 use app::quizzes::server::{AnswerSheet, submit_attempt};
@@ -25,6 +25,12 @@ fn with_error(id: &str, problem: &Problem) -> Response {
     Redirect::to(&format!("{}?{}", attempt_href(id), query.finish())).into_response()
 }
 
+/// 404 in the reader's language (the language cookie, else `Accept-Language`).
+fn not_found(headers: &axum::http::HeaderMap) -> Response {
+    let lang = super::unavailable::language(headers);
+    (StatusCode::NOT_FOUND, AppError::NotFound.message(lang)).into_response()
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -32,11 +38,13 @@ pub async fn submit(
     session: Option<axum::Extension<CurrentSession>>,
     body: Bytes,
 ) -> Response {
-    let Some(axum::Extension(session)) = session else {
-        return Redirect::to(&format!("/login?next={}", attempt_href(&id))).into_response();
-    };
+    // Only a well-formed id goes anywhere near a header.
     let Ok(attempt) = uuid::Uuid::parse_str(&id) else {
-        return (StatusCode::NOT_FOUND, "No such attempt.").into_response();
+        return not_found(&headers);
+    };
+    let id = attempt.to_string();
+    let Some(axum::Extension(session)) = session else {
+        return Redirect::to(&app::redirect::sign_in_then(&attempt_href(&id))).into_response();
     };
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
     let sheet = match AnswerSheet::from_fields(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))
@@ -55,7 +63,7 @@ pub async fn submit(
     {
         Ok(()) => Redirect::to(&attempt_href(&id)).into_response(),
         Err(DomainError::Invalid(problem)) => with_error(&id, &problem),
-        Err(DomainError::NotFound) => (StatusCode::NOT_FOUND, "No such attempt.").into_response(),
+        Err(DomainError::NotFound) => not_found(&headers),
         Err(DomainError::Unavailable(error)) => {
             tracing::warn!(%error, "submitting an attempt: the database is unavailable");
             super::unavailable::answer(&headers)

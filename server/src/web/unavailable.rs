@@ -12,7 +12,7 @@ use axum::{
 
 /// The reader's language without asking the database: the language cookie, else
 /// `Accept-Language`, else English.
-fn language(headers: &HeaderMap) -> Lang {
+pub fn language(headers: &HeaderMap) -> Lang {
     read_cookie(headers, LANG_COOKIE)
         .and_then(|value| Lang::from_code(&value))
         .or_else(|| {
