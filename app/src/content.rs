@@ -9,6 +9,25 @@ use std::collections::BTreeMap;
 #[serde(transparent)]
 pub struct Localized(pub BTreeMap<String, String>);
 
+/// A short label that is the same in every language (a handle, a name) or translated (a
+/// channel such as "X post" / "X-Beitrag"). Stored content written before labels could be
+/// translated reads as the first kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Label {
+    Same(String),
+    Translated(Localized),
+}
+
+impl Label {
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            Label::Same(text) => text.clone(),
+            Label::Translated(localized) => localized.text(lang),
+        }
+    }
+}
+
 /// A text picked for a reader, saying whether it fell back to the default language.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Picked {
@@ -81,6 +100,17 @@ pub fn render_markdown(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_are_translated_or_the_same_in_every_language() {
+        let translated: Label =
+            serde_json::from_str(r#"{"en":"X post","de":"X-Beitrag"}"#).unwrap();
+        assert_eq!(translated.text(Lang::De), "X-Beitrag");
+        assert_eq!(translated.text(Lang::En), "X post");
+        // Content stored before labels could be translated.
+        let same: Label = serde_json::from_str(r#""@KestrelCares""#).unwrap();
+        assert_eq!(same.text(Lang::De), "@KestrelCares");
+    }
 
     #[test]
     fn picks_language_and_falls_back_to_english() {

@@ -11,7 +11,7 @@ use super::{
     ReviewOption, ReviewQuestion, ReviewView, ScenarioView, Scoring, StartBlocked,
 };
 use crate::accounts::UserId;
-use crate::content::Localized;
+use crate::content::{Label, Localized};
 use crate::entities::{courses, quiz_attempts, quiz_versions, quizzes};
 use crate::error::DomainError;
 use crate::i18n::Lang;
@@ -32,8 +32,8 @@ pub const LATE_GRACE: Duration = Duration::seconds(15);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
-    pub channel: String,
-    pub author: String,
+    pub channel: Label,
+    pub author: Label,
     #[serde(flatten)]
     pub text: Localized,
 }
@@ -669,8 +669,8 @@ pub async fn submit_attempt<C: ConnectionTrait + TransactionTrait>(
 
 fn scenario_view(scenario: &Option<Scenario>, lang: Lang) -> Option<ScenarioView> {
     scenario.as_ref().map(|s| ScenarioView {
-        channel: s.channel.clone(),
-        author: s.author.clone(),
+        channel: s.channel.text(lang),
+        author: s.author.text(lang),
         text: s.text.text(lang),
     })
 }
