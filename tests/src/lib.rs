@@ -77,6 +77,12 @@ impl TestApp {
     /// Starts a server on a fresh database of `backend`. `None` means "skip": PostgreSQL was
     /// asked for but is not configured (and not required).
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with_site_root(backend, workspace_root().join("target/site")).await
+    }
+
+    /// Like [`TestApp::start`], serving the static site (`pkg/`, public assets, `hash.txt`)
+    /// from `site_root`, which a test can lay out itself.
+    pub async fn start_with_site_root(backend: Backend, site_root: PathBuf) -> Option<TestApp> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
         let (database_url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -115,7 +121,7 @@ impl TestApp {
         let config = Config::from_lookup(|name| match name {
             "CLEARED_DATABASE_URL" => Some(database_url.clone()),
             "CLEARED_ADDR" => Some("127.0.0.1:0".into()),
-            "CLEARED_SITE_ROOT" => Some(workspace_root().join("target/site").display().to_string()),
+            "CLEARED_SITE_ROOT" => Some(site_root.display().to_string()),
             _ => None,
         })
         .expect("test configuration");
