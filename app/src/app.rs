@@ -29,7 +29,7 @@ use leptos_router::{
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos::nonce::use_nonce;
-    use leptos_meta::MetaTags;
+    use leptos_meta::{HashedStylesheet, MetaTags};
 
     let info = crate::accounts::api::session_info_for_request();
     let nonce = use_nonce();
@@ -46,7 +46,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
-    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang=info.lang.code()>
@@ -54,7 +53,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
-                <link rel="stylesheet" href=stylesheet />
+                // `/pkg/cleared.css`, or `/pkg/cleared.<hash>.css` when the release site's
+                // hash.txt names it (see the server's `leptos_options`).
+                <HashedStylesheet options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>

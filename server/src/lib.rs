@@ -7,17 +7,20 @@ pub mod serve;
 pub mod web;
 
 use crate::config::Config;
-use crate::web::{AppState, client_address, forms, health, quiz, security, session};
+use crate::web::{AppState, assets, client_address, forms, health, quiz, security, session};
 use app::{App, shell};
 use axum::{
-    Router, middleware,
+    Router,
+    handler::Handler,
+    middleware,
     routing::{get, post},
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
-use std::{future::Future, sync::Arc};
+use std::{future::Future, path::Path, sync::Arc};
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -35,12 +38,21 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// The name of the built site bundle: `pkg/cleared.js`, `pkg/cleared.wasm`, `pkg/cleared.css`.
 pub const OUTPUT_NAME: &str = "cleared";
 
+/// A release site (`cargo xtask build-site --release`) gives the bundle content-hashed names
+/// and lists them in `hash.txt` at its root; Leptos then links `pkg/cleared.<hash>.js` and so
+/// on. Leptos looks for the file next to the executable unless the path is absolute, so it
+/// gets the absolute path of the site's own.
 fn leptos_options(config: &Config) -> LeptosOptions {
+    let hash_file = Path::new(&config.site_root).join("hash.txt");
+    let hash_files = hash_file.is_file();
+    let hash_file = std::path::absolute(&hash_file).unwrap_or(hash_file);
     LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(config.addr)
+        .hash_files(hash_files)
+        .hash_file(Arc::from(hash_file.to_string_lossy().as_ref()))
         .build()
 }
 
@@ -71,6 +83,22 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         }
     };
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let site_root = Path::new(&state.config.site_root);
+    let bundle = ServiceBuilder::new()
+        .layer(middleware::from_fn(assets::cache_headers))
+        .service(assets::serve_dir(site_root.join("pkg")));
+    // Public assets at the site root; whatever is not a file is the app's 404 page (Leptos's
+    // handler looks for the file once more before rendering it: a cheap miss).
+    let not_found =
+        leptos_axum::file_and_error_handler_with_context::<AppState, _>(context.clone(), shell)
+            .with_state(state.clone());
+    let public_files_or_not_found = ServiceBuilder::new()
+        .layer(middleware::from_fn(assets::cache_headers))
+        .service(
+            assets::serve_dir(site_root)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(not_found),
+        );
     Router::new()
         .route("/login", post(session::sign_in))
         .route("/logout", post(session::sign_out))
@@ -81,7 +109,8 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .nest_service("/pkg", bundle)
+        .fallback_service(public_files_or_not_found)
         .layer(middleware::from_fn(forms::form_errors_back_to_page))
         .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
         .layer(middleware::from_fn_with_state(state.clone(), client_address::resolve_client_address))

@@ -81,6 +81,13 @@ impl TestApp {
         TestApp::start_with(backend, &[]).await
     }
 
+    /// Like [`TestApp::start`], serving the static site (`pkg/`, public assets, `hash.txt`)
+    /// from `site_root`, which a test can lay out itself.
+    pub async fn start_with_site_root(backend: Backend, site_root: PathBuf) -> Option<TestApp> {
+        let site_root = site_root.display().to_string();
+        TestApp::start_with(backend, &[("CLEARED_SITE_ROOT", site_root.as_str())]).await
+    }
+
     /// Like [`TestApp::start`], with configuration variables set (`CLEARED_…`, value).
     pub async fn start_with(backend: Backend, settings: &[(&str, &str)]) -> Option<TestApp> {
         let unique = uuid::Uuid::new_v4().simple().to_string();
@@ -135,11 +142,12 @@ impl TestApp {
         let config = Config::from_lookup(|name| match name {
             "CLEARED_DATABASE_URL" => Some(database_url.clone()),
             "CLEARED_ADDR" => Some("127.0.0.1:0".into()),
-            "CLEARED_SITE_ROOT" => Some(workspace_root().join("target/site").display().to_string()),
-            _ => settings
+            _ if settings.iter().any(|(key, _)| *key == name) => settings
                 .iter()
                 .find(|(key, _)| *key == name)
                 .map(|(_, value)| value.to_string()),
+            "CLEARED_SITE_ROOT" => Some(workspace_root().join("target/site").display().to_string()),
+            _ => None,
         })
         .expect("test configuration");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,5 +1,6 @@
 //! The HTTP side: the router, sign-in and sign-out, and the middleware every request passes.
 
+pub mod assets;
 pub mod client_address;
 pub mod forms;
 pub mod health;

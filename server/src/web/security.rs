@@ -62,8 +62,8 @@ pub async fn refuse_cross_site(
         .into_response()
 }
 
-/// Responses that may be kept by browsers and proxies: the built site's files. Everything
-/// else can show a person's data and is `no-store`.
+/// Responses that may be kept by browsers and proxies: the built bundle. Other public files
+/// set their own `Cache-Control`; everything else can show a person's data and is `no-store`.
 fn is_cacheable_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.ico"
 }
@@ -95,7 +95,8 @@ pub async fn security_headers(
             ),
         );
     }
-    if !cacheable {
+    // The site's own files say how they may be cached; everything else is `no-store`.
+    if !cacheable && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.session.secure_cookies {
