@@ -452,6 +452,7 @@ async fn cross_site_posts_are_refused(app: &TestApp) {
         .post(app.url("/api/admin/create_person"))
         .header("origin", "https://evil.example")
         .header("sec-fetch-site", "cross-site")
+        .header("accept-language", "de")
         .form(&[
             ("email", "planted@example.com"),
             ("display_name", "Planted"),
@@ -460,6 +461,14 @@ async fn cross_site_posts_are_refused(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Die Anfrage konnte nicht geprüft werden"),
+        "the refusal speaks the reader's language"
+    );
     assert!(
         app::accounts::server::find_user_by_email(&app.db, "planted@example.com")
             .await

@@ -541,6 +541,17 @@ async fn oversized_bodies_answer_413_and_oversized_heads_431() {
     })
     .await
     .unwrap();
+    // A refusal carries the same security headers as every other answer.
+    let refused = app
+        .client()
+        .post(app.url("/login"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(vec![b'a'; server::MAX_BODY_BYTES + 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(refused.headers()["x-content-type-options"], "nosniff");
     // A body just under the limit is read (and then judged on its content).
     let response = app
         .client()

@@ -55,11 +55,8 @@ pub async fn refuse_cross_site(
     if request.uri().path() == "/login" {
         return axum::response::Redirect::to("/login?error=csrf").into_response();
     }
-    (
-        StatusCode::FORBIDDEN,
-        "Cross-site request refused: reload the page and try again.",
-    )
-        .into_response()
+    let lang = super::unavailable::language(request.headers());
+    (StatusCode::FORBIDDEN, lang.texts().error_csrf).into_response()
 }
 
 /// Responses that may be kept by browsers and proxies: the built bundle. Other public files
