@@ -490,6 +490,17 @@ async fn record_view(
     lesson_slug: &str,
     at: DateTime<Utc>,
 ) -> Result<(), DomainError> {
+    // Every lesson page calls this; only the first opening writes, so rereading a lesson
+    // never waits for SQLite's write lock.
+    let key = (user.0, course_id, lesson_slug.to_string());
+    if lesson_views::Entity::find_by_id(key)
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    // Two first openings at once: the later insert changes nothing.
     lesson_views::Entity::insert(lesson_views::ActiveModel {
         user_id: Set(user.0),
         course_id: Set(course_id),
