@@ -24,7 +24,7 @@ mod ssr {
     use crate::accounts::server::CurrentSession;
     use sea_orm::DatabaseConnection;
 
-    use crate::accounts::cookies::{LANG_COOKIE, SessionSettings, read_cookie};
+    use crate::accounts::cookies::SessionSettings;
     use crate::accounts::sign_in::Source;
 
     fn request_parts() -> Option<http::request::Parts> {
@@ -93,15 +93,7 @@ mod ssr {
             .or_else(|| {
                 parts
                     .as_ref()
-                    .and_then(|p| read_cookie(&p.headers, LANG_COOKIE))
-                    .and_then(|c| Lang::from_code(&c))
-            })
-            .or_else(|| {
-                parts
-                    .as_ref()
-                    .and_then(|p| p.headers.get(http::header::ACCEPT_LANGUAGE))
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(Lang::from_accept_language)
+                    .and_then(|p| crate::accounts::cookies::requested_language(&p.headers))
             })
             .unwrap_or_default();
         SessionInfo {

@@ -77,6 +77,19 @@ impl SessionSettings {
     }
 }
 
+/// The language a request asks for without a signed-in person's choice: the language cookie,
+/// else `Accept-Language`.
+pub fn requested_language(headers: &HeaderMap) -> Option<Lang> {
+    read_cookie(headers, LANG_COOKIE)
+        .and_then(|value| Lang::from_code(&value))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+}
+
 /// The value of cookie `name` in the request's `Cookie` headers. Malformed pairs are skipped.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -2,7 +2,7 @@
 //! (which answers the same through `AppError::Unavailable`): 503 with `Retry-After`, a
 //! translated page for browsers and the server functions' JSON error for everyone else.
 
-use app::accounts::cookies::{LANG_COOKIE, read_cookie};
+use app::accounts::cookies::requested_language;
 use app::error::{AppError, RETRY_AFTER_SECONDS};
 use app::i18n::Lang;
 use axum::{
@@ -13,15 +13,7 @@ use axum::{
 /// The reader's language without asking the database: the language cookie, else
 /// `Accept-Language`, else English.
 pub fn language(headers: &HeaderMap) -> Lang {
-    read_cookie(headers, LANG_COOKIE)
-        .and_then(|value| Lang::from_code(&value))
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or_default()
+    requested_language(headers).unwrap_or_default()
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
