@@ -130,6 +130,7 @@ pub async fn connect_with_timeout(
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let db = connect(url).await?;
     Migrator::up(&db, None).await?;
+    crate::audit::server::seal_unchained_history(&db).await?;
     Ok(db)
 }
 
@@ -152,6 +153,9 @@ pub async fn connect_memory() -> DatabaseConnection {
         .sqlx_logging(false);
     let db = Database::connect(options).await.expect("in-memory sqlite");
     Migrator::up(&db, None).await.expect("migrations");
+    crate::audit::server::seal_unchained_history(&db)
+        .await
+        .expect("audit chain");
     db
 }
 

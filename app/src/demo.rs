@@ -13,6 +13,7 @@ use crate::courses::server::{
 use crate::entities::users;
 use crate::error::DomainError;
 use crate::i18n::Lang;
+use crate::official_accounts::server::{AccountDefinition, define_account};
 use crate::policy::server::{PolicyContent, publish_policy_version};
 use crate::quizzes::server::{OptionContent, QuestionContent, QuizContent, QuizSettings, Scenario};
 use crate::quizzes::{QuestionKind, Scoring};
@@ -341,7 +342,86 @@ pub async fn seed_curriculum<C: ConnectionTrait + TransactionTrait>(
     for certification in demo_certifications(&courses) {
         define_certification(db, &certification, now).await?;
     }
+    for account in demo_official_accounts() {
+        define_account(db, &account, now).await?;
+    }
     Ok(published)
+}
+
+/// Kestrel Computing's official accounts, by function as Dell ran theirs: support, sales,
+/// community and corporate. Each requires the full curriculum.
+pub fn demo_official_accounts() -> Vec<AccountDefinition> {
+    let professional = || vec!["social-media-professional".to_string()];
+    [
+        (
+            "kestrel-cares",
+            "X",
+            "@KestrelCares",
+            "support",
+            "Customer Care",
+        ),
+        (
+            "kestrel-hilfe",
+            "X",
+            "@KestrelHilfe",
+            "support",
+            "Kundenservice DACH",
+        ),
+        (
+            "kestrel-outlet",
+            "X",
+            "@KestrelOutlet",
+            "sales",
+            "Online Sales",
+        ),
+        (
+            "kestrel-business",
+            "LinkedIn",
+            "Kestrel for Business",
+            "sales",
+            "B2B Sales",
+        ),
+        (
+            "kestrel-community",
+            "Forum",
+            "community.kestrel.example",
+            "community",
+            "Community Team",
+        ),
+        (
+            "kestrel-ideas",
+            "Instagram",
+            "@kestrel.ideas",
+            "community",
+            "Community Team",
+        ),
+        (
+            "kestrel-news",
+            "X",
+            "@KestrelNews",
+            "corporate",
+            "Corporate Communications",
+        ),
+        (
+            "kestrel-linkedin",
+            "LinkedIn",
+            "Kestrel Computing",
+            "corporate",
+            "Corporate Communications",
+        ),
+    ]
+    .into_iter()
+    .map(
+        |(slug, platform, handle, purpose, team)| AccountDefinition {
+            slug: slug.into(),
+            platform: platform.into(),
+            handle: handle.into(),
+            purpose: purpose.into(),
+            owning_team: team.into(),
+            requires: professional(),
+        },
+    )
+    .collect()
 }
 
 /// Loads the demo people; those that exist already (by email) are left as they are.

@@ -4,6 +4,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod app;
 pub mod audit;
 pub mod certification;
@@ -13,6 +14,7 @@ pub mod content;
 pub mod courses;
 pub mod error;
 pub mod i18n;
+pub mod official_accounts;
 pub mod pages;
 pub mod policy;
 pub mod problem;

@@ -58,6 +58,14 @@ pub enum Problem {
     ChangedConcurrently,
     ReferenceGone,
     MalformedRequest,
+    ReasonMissing,
+    AlreadyGranted,
+    NoOpenGrant,
+    AlreadySuspended,
+    NotSuspended,
+    AlreadyRevoked,
+    EndInPast,
+    InvalidDate,
     /// Authored content (courses, quizzes, policy, certifications) that cannot be published;
     /// the detail is for the author and stays on the server side of the wire.
     InvalidContent {
@@ -100,6 +108,14 @@ impl Problem {
             ChangedConcurrently => "changed_concurrently",
             ReferenceGone => "reference_gone",
             MalformedRequest => "malformed_request",
+            ReasonMissing => "reason_missing",
+            AlreadyGranted => "already_granted",
+            NoOpenGrant => "no_open_grant",
+            AlreadySuspended => "already_suspended",
+            NotSuspended => "not_suspended",
+            AlreadyRevoked => "already_revoked",
+            EndInPast => "end_in_past",
+            InvalidDate => "invalid_date",
             InvalidContent { .. } => "invalid_content",
         }
     }
@@ -146,6 +162,14 @@ impl Problem {
             "changed_concurrently" => Some(ChangedConcurrently),
             "reference_gone" => Some(ReferenceGone),
             "malformed_request" => Some(MalformedRequest),
+            "reason_missing" => Some(ReasonMissing),
+            "already_granted" => Some(AlreadyGranted),
+            "no_open_grant" => Some(NoOpenGrant),
+            "already_suspended" => Some(AlreadySuspended),
+            "not_suspended" => Some(NotSuspended),
+            "already_revoked" => Some(AlreadyRevoked),
+            "end_in_past" => Some(EndInPast),
+            "invalid_date" => Some(InvalidDate),
             "invalid_content" => Some(InvalidContent {
                 detail: String::new(),
             }),
@@ -325,6 +349,39 @@ impl Problem {
             MalformedRequest => text(
                 "The request could not be read; please reload the page and try again.",
                 "Die Anfrage konnte nicht gelesen werden; bitte laden Sie die Seite neu und versuchen Sie es erneut.",
+            ),
+
+            ReasonMissing => text(
+                "Please give a reason; it goes into the audit trail.",
+                "Bitte geben Sie einen Grund an; er wird im Prüfprotokoll festgehalten.",
+            ),
+            AlreadyGranted => text(
+                "This person may already post on this account.",
+                "Diese Person darf auf diesem Konto bereits posten.",
+            ),
+            NoOpenGrant => text(
+                "This person has no posting right on this account to withdraw.",
+                "Diese Person hat auf diesem Konto kein Posting-Recht, das entzogen werden könnte.",
+            ),
+            AlreadySuspended => text(
+                "This person is already suspended from posting.",
+                "Diese Person ist bereits vom Posten ausgeschlossen.",
+            ),
+            NotSuspended => text(
+                "This person is not suspended.",
+                "Diese Person ist nicht ausgeschlossen.",
+            ),
+            AlreadyRevoked => text(
+                "This certificate has already been revoked.",
+                "Dieses Zertifikat wurde bereits widerrufen.",
+            ),
+            EndInPast => text(
+                "The end date must lie in the future.",
+                "Das Enddatum muss in der Zukunft liegen.",
+            ),
+            InvalidDate => text(
+                "This is not a valid date; use the form YYYY-MM-DD.",
+                "Das ist kein gültiges Datum; verwenden Sie die Form JJJJ-MM-TT.",
             ),
             InvalidContent { .. } => text(
                 "This content cannot be published as it is.",

@@ -8,6 +8,7 @@ mod m20261123_000002_create_learning;
 mod m20261201_000003_add_uniqueness;
 mod m20261201_000004_create_login_throttles;
 mod m20261201_000005_add_lesson_reading;
+mod m20261201_000006_create_posting_rights;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_add_uniqueness::Migration),
             Box::new(m20261201_000004_create_login_throttles::Migration),
             Box::new(m20261201_000005_add_lesson_reading::Migration),
+            Box::new(m20261201_000006_create_posting_rights::Migration),
         ]
     }
 }

@@ -40,6 +40,8 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed: behind them, the client's own
     /// address (not the proxy's) is what sign-in throttling counts.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Requests one API token may make per minute on this server (429 beyond).
+    pub api_requests_per_minute: u32,
 }
 
 impl Config {
@@ -84,6 +86,7 @@ impl std::fmt::Debug for Config {
             .field("max_connections", &self.max_connections)
             .field("wait_for_database", &self.wait_for_database)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("api_requests_per_minute", &self.api_requests_per_minute)
             .finish()
     }
 }
@@ -169,6 +172,8 @@ impl Config {
                     .map_err(|_| format!("CLEARED_TRUSTED_PROXIES: '{s}' is not an IP address"))
             })
             .collect::<Result<Vec<_>, String>>()?;
+        let api_requests_per_minute =
+            number("CLEARED_API_REQUESTS_PER_MINUTE", 1200, 1..=1_000_000)? as u32;
         let database_url =
             get("CLEARED_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         if !(database_url.starts_with("sqlite:")
@@ -181,6 +186,7 @@ impl Config {
         }
         Ok(Config {
             trusted_proxies,
+            api_requests_per_minute,
             database_url,
             addr,
             log_filter: get("CLEARED_LOG").unwrap_or_else(|| "info".to_string()),

@@ -72,6 +72,7 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         db,
         session: config.session_settings(),
         leptos_options: leptos_options(&config),
+        api_rate: web::api::RateLimit::new(config.api_requests_per_minute),
         config: Arc::new(config),
     };
     let routes = route_list();
@@ -99,7 +100,8 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(not_found),
         );
-    Router::new()
+    // The API carries no cookies: no session lookup, no cross-site check, no form redirects.
+    let pages = Router::new()
         .route("/login", post(session::sign_in))
         .route("/logout", post(session::sign_out))
         .route("/attempts/{id}", post(quiz::submit))
@@ -112,11 +114,23 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .nest_service("/pkg", bundle)
         .fallback_service(public_files_or_not_found)
         .layer(middleware::from_fn(forms::form_errors_back_to_page))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            session::load_session,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client_address::resolve_client_address,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
+        ));
+    Router::new()
+        .merge(web::api::router())
+        .merge(pages)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), session::load_session))
-        .layer(middleware::from_fn_with_state(state.clone(), client_address::resolve_client_address))
-        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

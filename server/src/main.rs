@@ -32,12 +32,43 @@ enum Command {
     /// Manage people.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API tokens for other tools.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Check course files before publishing: the bank checks and the blind-learner table.
     /// Without files, the built-in demo curriculum is checked. Exits non-zero on a problem.
     CheckContent {
         /// Course files (TOML, the format of app/demo/FORMAT.md).
         files: Vec<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret (shown this once only).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Scopes, comma-separated: clearance:read, people:write.
+        #[arg(long)]
+        scope: String,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole hash chain; exits non-zero and names the first broken entry.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +186,64 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             for (email, name, role) in app::demo::DEMO_ACCOUNTS {
                 say(format_args!("  {email:<24} {name} ({})", role.code()));
             }
+            Ok(())
+        }
+        Command::Token(command) => {
+            let db = app::db::connect_and_migrate(&config.database_url).await?;
+            match command {
+                TokenCommand::Create { name, scope } => {
+                    let (token, secret) =
+                        app::api_tokens::server::create_token(&db, None, &name, &scope, now)
+                            .await?;
+                    say(format_args!("{secret}"));
+                    tracing::info!(token = %token.id, prefix = %token.prefix, "API token created");
+                }
+                TokenCommand::List => {
+                    for token in app::api_tokens::server::list_tokens(&db).await? {
+                        let scopes: Vec<&str> = token.scopes.iter().map(|s| s.code()).collect();
+                        let state = if token.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        };
+                        say(format_args!(
+                            "{}  {:<8} {:<24} {}  last used {}",
+                            token.id,
+                            state,
+                            token.name,
+                            scopes.join(","),
+                            token
+                                .last_used_at
+                                .map_or("never".to_string(), |t| t.to_rfc3339())
+                        ));
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    app::api_tokens::server::revoke_token(&db, None, id, now).await?;
+                    say(format_args!("Revoked {id}."));
+                }
+            }
+            Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = app::db::connect_and_migrate(&config.database_url).await?;
+            let check = app::audit::server::verify_chain(&db).await?;
+            if let Some(seq) = check.first_broken {
+                anyhow::bail!(
+                    "the audit chain is broken at entry {seq} ({} entries before it are intact)",
+                    check.checked
+                );
+            }
+            if check.truncated {
+                anyhow::bail!(
+                    "the audit chain ends early: entries after {} were removed",
+                    check.checked
+                );
+            }
+            say(format_args!(
+                "The audit chain is intact: {} entries.",
+                check.checked
+            ));
             Ok(())
         }
         Command::User(user) => {

@@ -3,7 +3,7 @@
 
 use super::{Me, NewPerson, PersonSummary, Role, UserId, normalize_email, validate_password};
 use crate::audit::server::record_event;
-use crate::entities::{sessions, user_roles, users, users::PasswordHash};
+use crate::entities::{person_status_changes, sessions, user_roles, users, users::PasswordHash};
 use crate::error::DomainError;
 use crate::i18n::Lang;
 use crate::problem::Problem;
@@ -214,6 +214,7 @@ pub async fn create_person<C: ConnectionTrait + TransactionTrait>(
     }
     .insert(&txn)
     .await?;
+    record_status(&txn, UserId(id), true, now).await?;
     insert_roles(&txn, id, &person.roles).await?;
     let roles: Vec<&str> = person.roles.iter().map(|r| r.code()).collect();
     record_event(
@@ -357,6 +358,32 @@ async fn count_active_admins(db: &impl ConnectionTrait) -> Result<usize, sea_orm
         .len())
 }
 
+/// Keeps the history behind `users.active`, which the clearance rule reads at any time.
+async fn record_status(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    // Two changes at the same instant: the later one is what holds from then on.
+    person_status_changes::Entity::insert(person_status_changes::ActiveModel {
+        user_id: Set(user.0),
+        changed_at: Set(now),
+        active: Set(active),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            person_status_changes::Column::UserId,
+            person_status_changes::Column::ChangedAt,
+        ])
+        .update_column(person_status_changes::Column::Active)
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 /// Deactivates or reactivates a person. Deactivation ends all their sessions at once.
 pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
     db: &C,
@@ -391,6 +418,7 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
     model.active = Set(active);
     model.updated_at = Set(now);
     model.update(&txn).await?;
+    record_status(&txn, user, active, now).await?;
     let action = if active {
         "user.reactivated"
     } else {
@@ -552,6 +580,42 @@ pub async fn person_by_email(
         .remove(&user.id)
         .unwrap_or_default();
     Ok(to_summary(user, roles))
+}
+
+/// The people with these (normalised) emails, by email, in one query per 500.
+pub async fn people_by_email(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<HashMap<String, users::Model>, DomainError> {
+    let mut found = HashMap::new();
+    for batch in emails.chunks(500) {
+        for user in users::Entity::find()
+            .filter(users::Column::Email.is_in(batch.to_vec()))
+            .all(db)
+            .await?
+        {
+            found.insert(user.email.clone(), user);
+        }
+    }
+    Ok(found)
+}
+
+/// The people with these ids, by id, in one query per 500.
+pub async fn people_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, users::Model>, DomainError> {
+    let mut found = HashMap::new();
+    for batch in ids.chunks(500) {
+        for user in users::Entity::find()
+            .filter(users::Column::Id.is_in(batch.to_vec()))
+            .all(db)
+            .await?
+        {
+            found.insert(user.id, user);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use crate::audit::server::record_event;
 use crate::entities::{login_throttles, users, users::PasswordHash};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
@@ -183,7 +185,7 @@ fn not_waiting(now: DateTime<Utc>) -> sea_orm::Condition {
 /// Counts one guess against `key`, atomically, before any password is checked. Returns
 /// `Err(until)` when the key must still wait.
 async fn take_guess(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     key: &str,
     rule: ThrottleRule,
     forget_after: Duration,
@@ -240,7 +242,7 @@ async fn take_guess(
 /// A correct password gives its guesses back: the account key starts from zero, the source
 /// key gets one guess back.
 async fn refund_guess(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     email: &str,
     source: &Source,
 ) -> Result<(), DbErr> {
@@ -259,7 +261,7 @@ async fn refund_guess(
 
 /// Counts a guess against both keys of `email` from `source`; the later of the waits wins.
 async fn take_guesses(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     email: &str,
     source: &Source,
     policy: SignInPolicy,
@@ -288,8 +290,8 @@ async fn take_guesses(
     })
 }
 
-async fn record_refusal(
-    db: &impl ConnectionTrait,
+async fn record_refusal<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     action: &str,
     user: Option<UserId>,
     email: &str,
@@ -309,7 +311,7 @@ async fn record_refusal(
 /// the person. Failed and throttled attempts are logged and written to the audit log
 /// (never the password).
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     email: &str,
     password: &str,
     source: &Source,
@@ -359,7 +361,7 @@ pub async fn authenticate(
 /// Checks the current password of a signed-in person (before a password change), counted
 /// and throttled like a sign-in from `source`.
 pub async fn confirm_password(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     user: &users::Model,
     password: &str,
     source: &Source,

@@ -14,7 +14,7 @@ use rand::Rng;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TryInsertResult,
+    TransactionSession, TransactionTrait, TryInsertResult,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -227,8 +227,8 @@ fn add_months(at: DateTime<Utc>, months: u32) -> DateTime<Utc> {
 /// when required). Later ones need the renewal quizzes passed again inside the window: a
 /// renewal while the old certificate is still valid runs from the old expiry date; after a
 /// lapse or a revocation it runs from now.
-pub async fn issue_due_certificates(
-    db: &impl ConnectionTrait,
+pub async fn issue_due_certificates<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     user: UserId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, DomainError> {
@@ -383,6 +383,59 @@ pub async fn certificate_page(
         description: definition.content.description.text(lang),
         revoked_reason: row.revoked_reason.clone(),
     })
+}
+
+/// Revokes a certificate for `reason`: clearance that rested on it ends at once. Revoking
+/// twice is a conflict; the first revocation and its time stay as recorded.
+pub async fn revoke_certificate<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    actor: Option<UserId>,
+    certificate: Uuid,
+    reason_text: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    let reason = crate::text::clean_text(
+        reason_text,
+        crate::text::Lines::Several,
+        crate::official_accounts::server::MAX_REASON_CHARS,
+    )?;
+    if reason.is_empty() {
+        return Err(DomainError::Invalid(crate::problem::Problem::ReasonMissing));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let row = certificates::Entity::find_by_id(certificate)
+        .one(&txn)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let revoked = certificates::Entity::update_many()
+        .col_expr(
+            certificates::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            certificates::Column::RevokedReason,
+            sea_orm::sea_query::Expr::value(reason.clone()),
+        )
+        .filter(certificates::Column::Id.eq(certificate))
+        .filter(certificates::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if revoked.rows_affected == 0 {
+        return Err(DomainError::Conflict(
+            crate::problem::Problem::AlreadyRevoked,
+        ));
+    }
+    record_event(
+        &txn,
+        actor,
+        "certificate.revoked",
+        Some(UserId(row.user_id)),
+        json!({ "certificate": certificate, "code": row.verification_code, "reason": reason }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The public verification of a certificate by its code.

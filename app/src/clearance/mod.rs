@@ -3,6 +3,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod rule;
+#[cfg(feature = "ssr")]
 pub mod server;
 
 use crate::certification::CertificateSummary;
@@ -14,6 +16,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Missing {
     Deactivated,
+    /// Suspended from all posting by a compliance officer.
+    Suspended {
+        since: DateTime<Utc>,
+    },
     /// A course of the certification is not complete yet.
     Course {
         title: String,
@@ -34,6 +40,50 @@ pub enum Missing {
         at: DateTime<Utc>,
         revoked: bool,
     },
+}
+
+/// Why a person is not cleared. The API names each by its `code`; pages translate it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// The person is deactivated (or did not exist yet at the time asked about).
+    Deactivated,
+    Suspended {
+        since: DateTime<Utc>,
+        reason: String,
+    },
+    PolicyNotAcknowledged {
+        version: i32,
+    },
+    /// No grant for the official account was ever given.
+    NoGrant,
+    GrantEnded {
+        at: DateTime<Utc>,
+    },
+    GrantWithdrawn {
+        at: DateTime<Utc>,
+    },
+    CertificateMissing {
+        certification: String,
+    },
+    CertificateExpired {
+        certification: String,
+        at: DateTime<Utc>,
+    },
+    CertificateRevoked {
+        certification: String,
+        at: DateTime<Utc>,
+        reason: String,
+    },
+}
+
+/// The answer of the clearance rule: `valid_until` when cleared (None = no known end),
+/// every reason when not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub cleared: bool,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub reasons: Vec<Reason>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

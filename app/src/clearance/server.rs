@@ -1,8 +1,12 @@
-//! The clearance rule. `decide` is pure: it takes the facts and a time. The loaders gather
-//! the facts. Official accounts (grants, suspensions, account-specific certifications) will
-//! add facts and requirements; the shape stays.
+//! Loading the facts the clearance rule (`super::rule`) decides on, and the learner's view of
+//! personal clearance with the way back when it is missing. Many people's facts load in the
+//! same fixed number of queries as one person's.
 
-use super::{Clearance, Dashboard, Missing, RenewalOffer};
+use super::rule::{
+    CertificateFact, Certification, GrantFact, PersonHistory, PolicyFact, Scope, SuspensionFact,
+    clearance_at,
+};
+use super::{Clearance, Dashboard, Missing, Reason, RenewalOffer, Verdict};
 use crate::accounts::UserId;
 use crate::certification::server::{
     all_certifications, certificates_of, initial_gaps, latest_certificate, renewal_gaps,
@@ -10,120 +14,253 @@ use crate::certification::server::{
 };
 use crate::courses::server::{catalog, published_course};
 use crate::courses::{course_href, quiz_href};
-use crate::entities::{certificates, users};
+use crate::entities::{
+    certificates, official_account_requirements, person_status_changes, policy_acknowledgements,
+    policy_versions, posting_grants, posting_suspensions,
+};
 use crate::error::DomainError;
 use crate::i18n::Lang;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use uuid::Uuid;
 
-/// A certificate as a validity interval: [valid_from, min(expires_at, revoked_at)).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Coverage {
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
+/// How many ids go into one `IN (...)`: well inside both databases' parameter limits.
+const BATCH: usize = 500;
+
+/// Every published policy version, oldest first.
+pub async fn policy_facts(db: &impl ConnectionTrait) -> Result<Vec<PolicyFact>, DomainError> {
+    Ok(policy_versions::Entity::find()
+        .order_by_asc(policy_versions::Column::Version)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| PolicyFact {
+            version: v.version,
+            published_at: v.published_at,
+            requires_acknowledgement: v.requires_reacknowledgement,
+        })
+        .collect())
 }
 
-impl Coverage {
-    pub fn of(certificate: &certificates::Model) -> Coverage {
-        let until = certificate
-            .revoked_at
-            .map_or(certificate.expires_at, |r| r.min(certificate.expires_at));
-        Coverage {
-            from: certificate.valid_from,
-            until,
-        }
-    }
-}
-
-/// The facts personal clearance depends on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClearanceFacts {
-    pub active: bool,
-    /// Certificates of certifications that grant personal clearance.
-    pub certificates: Vec<Coverage>,
-    pub policy_acknowledged: bool,
-}
-
-/// Whether the facts clear a person at `now`, and until when: the end of the unbroken chain
-/// of certificates (a renewal that starts when the old one ends continues it).
-pub fn decide(facts: &ClearanceFacts, now: DateTime<Utc>) -> (bool, Option<DateTime<Utc>>) {
-    let mut end = facts
-        .certificates
+/// What clearance for `people` depends on: five queries per batch of people, whatever the
+/// number of courses, quizzes or certificates.
+pub async fn load_histories(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+) -> Result<HashMap<Uuid, PersonHistory>, DomainError> {
+    let versions: HashMap<Uuid, i32> = policy_versions::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, v.version))
+        .collect();
+    let mut histories: HashMap<Uuid, PersonHistory> = people
         .iter()
-        .filter(|c| c.from <= now && now < c.until)
-        .map(|c| c.until)
-        .max();
-    if let Some(mut until) = end {
-        while let Some(next) = facts
-            .certificates
-            .iter()
-            .filter(|c| c.from <= until && c.until > until)
-            .map(|c| c.until)
-            .max()
+        .map(|id| (*id, PersonHistory::default()))
+        .collect();
+    for batch in people.chunks(BATCH) {
+        let ids = batch.to_vec();
+        for row in person_status_changes::Entity::find()
+            .filter(person_status_changes::Column::UserId.is_in(ids.clone()))
+            .order_by_asc(person_status_changes::Column::ChangedAt)
+            .all(db)
+            .await?
         {
-            until = next;
+            if let Some(h) = histories.get_mut(&row.user_id) {
+                h.status.push((row.changed_at, row.active));
+            }
         }
-        end = Some(until);
+        for row in certificates::Entity::find()
+            .filter(certificates::Column::UserId.is_in(ids.clone()))
+            .all(db)
+            .await?
+        {
+            if let Some(h) = histories.get_mut(&row.user_id) {
+                h.certificates.push(CertificateFact {
+                    certification: row.certification_id,
+                    issued_at: row.issued_at,
+                    valid_from: row.valid_from,
+                    expires_at: row.expires_at,
+                    revoked_at: row.revoked_at,
+                    revoked_reason: row.revoked_reason,
+                });
+            }
+        }
+        for row in policy_acknowledgements::Entity::find()
+            .filter(policy_acknowledgements::Column::UserId.is_in(ids.clone()))
+            .all(db)
+            .await?
+        {
+            if let (Some(h), Some(version)) = (
+                histories.get_mut(&row.user_id),
+                versions.get(&row.policy_version_id),
+            ) {
+                h.acknowledgements.push((*version, row.acknowledged_at));
+            }
+        }
+        for row in posting_grants::Entity::find()
+            .filter(posting_grants::Column::UserId.is_in(ids.clone()))
+            .all(db)
+            .await?
+        {
+            if let Some(h) = histories.get_mut(&row.user_id) {
+                h.grants.push(GrantFact {
+                    account: row.account_id,
+                    granted_at: row.granted_at,
+                    ends_at: row.ends_at,
+                    withdrawn_at: row.withdrawn_at,
+                });
+            }
+        }
+        for row in posting_suspensions::Entity::find()
+            .filter(posting_suspensions::Column::UserId.is_in(ids))
+            .all(db)
+            .await?
+        {
+            if let Some(h) = histories.get_mut(&row.user_id) {
+                h.suspensions.push(SuspensionFact {
+                    suspended_at: row.suspended_at,
+                    reason: row.reason,
+                    lifted_at: row.lifted_at,
+                });
+            }
+        }
     }
-    let cleared = facts.active && facts.policy_acknowledged && end.is_some();
-    (cleared, if cleared { end } else { None })
+    Ok(histories)
 }
 
-/// Personal clearance of `user` at `now`, with what is missing.
+/// The scope of clearance asked about: personal accounts (`None`) or one official account.
+pub async fn scope_of(
+    db: &impl ConnectionTrait,
+    account: Option<Uuid>,
+) -> Result<Scope, DomainError> {
+    let definitions = all_certifications(db).await?;
+    let named = |id: Uuid, slug: &str| Certification {
+        id,
+        slug: slug.to_string(),
+    };
+    Ok(match account {
+        None => Scope::Personal {
+            any_of: definitions
+                .iter()
+                .filter(|d| d.content.grants_personal_clearance)
+                .map(|d| named(d.id, &d.content.slug))
+                .collect(),
+        },
+        Some(account) => {
+            let required: Vec<Uuid> = official_account_requirements::Entity::find()
+                .filter(official_account_requirements::Column::AccountId.eq(account))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.certification_id)
+                .collect();
+            Scope::Account {
+                account,
+                all_of: definitions
+                    .iter()
+                    .filter(|d| required.contains(&d.id))
+                    .map(|d| named(d.id, &d.content.slug))
+                    .collect(),
+            }
+        }
+    })
+}
+
+/// Whether each of `people` is (or was) cleared at `at` for their personal accounts
+/// (`account` None) or for one official account. Unknown ids are left out.
+pub async fn verdicts(
+    db: &impl ConnectionTrait,
+    people: &[Uuid],
+    account: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<HashMap<Uuid, Verdict>, DomainError> {
+    let scope = scope_of(db, account).await?;
+    let policy = policy_facts(db).await?;
+    Ok(load_histories(db, people)
+        .await?
+        .into_iter()
+        .map(|(id, history)| (id, clearance_at(&history, &policy, &scope, at)))
+        .collect())
+}
+
+/// One person's verdict; see [`verdicts`].
+pub async fn verdict(
+    db: &impl ConnectionTrait,
+    user: UserId,
+    account: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<Verdict, DomainError> {
+    verdicts(db, &[user.0], account, at)
+        .await?
+        .remove(&user.0)
+        .ok_or(DomainError::NotFound)
+}
+
+/// The people who may post on `account` at `at`: only those ever granted it can be.
+pub async fn cleared_on_account(
+    db: &impl ConnectionTrait,
+    account: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Verdict)>, DomainError> {
+    let mut candidates: Vec<Uuid> = posting_grants::Entity::find()
+        .filter(posting_grants::Column::AccountId.eq(account))
+        .filter(posting_grants::Column::GrantedAt.lte(at))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    candidates.sort();
+    candidates.dedup();
+    let mut cleared: Vec<(Uuid, Verdict)> = verdicts(db, &candidates, Some(account), at)
+        .await?
+        .into_iter()
+        .filter(|(_, v)| v.cleared)
+        .collect();
+    cleared.sort_by_key(|(id, _)| *id);
+    Ok(cleared)
+}
+
+/// Personal clearance of `user` at `now`, with what is missing and where to fix it.
 pub async fn personal_clearance(
     db: &impl ConnectionTrait,
     user: UserId,
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Clearance, DomainError> {
-    let person = users::Entity::find_by_id(user.0)
-        .one(db)
-        .await?
-        .ok_or(DomainError::NotFound)?;
+    let verdict = verdict(db, user, None, now).await?;
+    if verdict.cleared {
+        return Ok(Clearance {
+            cleared: true,
+            until: verdict.valid_until,
+            missing: Vec::new(),
+        });
+    }
+    let mut missing = Vec::new();
+    let mut certificate_missing = false;
+    for reason in verdict.reasons {
+        match reason {
+            Reason::Deactivated => missing.push(Missing::Deactivated),
+            Reason::Suspended { since, .. } => missing.push(Missing::Suspended { since }),
+            Reason::PolicyNotAcknowledged { version } => {
+                missing.push(Missing::PolicyAcknowledgement { version })
+            }
+            Reason::CertificateMissing { .. }
+            | Reason::CertificateExpired { .. }
+            | Reason::CertificateRevoked { .. } => certificate_missing = true,
+            Reason::NoGrant | Reason::GrantEnded { .. } | Reason::GrantWithdrawn { .. } => {}
+        }
+    }
     let definitions: Vec<_> = all_certifications(db)
         .await?
         .into_iter()
         .filter(|c| c.content.grants_personal_clearance)
         .collect();
-    let ids: Vec<_> = definitions.iter().map(|d| d.id).collect();
-    let rows = certificates::Entity::find()
-        .filter(certificates::Column::UserId.eq(user.0))
-        .filter(certificates::Column::CertificationId.is_in(ids))
-        .all(db)
-        .await?;
-    let policy_acknowledged = crate::policy::server::has_acknowledged_current(db, user).await?;
-    let facts = ClearanceFacts {
-        active: person.active,
-        certificates: rows.iter().map(Coverage::of).collect(),
-        policy_acknowledged,
-    };
-    let (cleared, until) = decide(&facts, now);
-    if cleared {
-        return Ok(Clearance {
-            cleared,
-            until,
-            missing: Vec::new(),
-        });
-    }
-
-    let mut missing = Vec::new();
-    if !person.active {
-        missing.push(Missing::Deactivated);
-    }
-    if !policy_acknowledged {
-        let version = crate::policy::server::binding_version(db)
-            .await?
-            .map(|v| v.version)
-            .unwrap_or_default();
-        missing.push(Missing::PolicyAcknowledgement { version });
-    }
-    let covered_now = facts
-        .certificates
-        .iter()
-        .any(|c| c.from <= now && now < c.until);
     // The way back is the smallest certification that would clear: the one needing the
     // fewest courses.
-    if !covered_now
+    if certificate_missing
         && let Some(target) = definitions
             .iter()
             .min_by_key(|d| d.content.required_courses.len())
@@ -142,7 +279,9 @@ pub async fn personal_clearance(
                 }
             }
             Some(latest) => {
-                let ended_at = Coverage::of(&latest).until;
+                let ended_at = latest
+                    .revoked_at
+                    .map_or(latest.expires_at, |r| r.min(latest.expires_at));
                 missing.push(Missing::CertificateEnded {
                     title: target.content.title.text(lang),
                     at: ended_at,
@@ -217,86 +356,4 @@ pub async fn dashboard(
         certificates: certificates_of(db, user, lang, now).await?,
         renewals: open_renewals(db, user, lang, now).await?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::Duration;
-
-    fn t(days: i64) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc)
-            + Duration::days(days)
-    }
-
-    #[test]
-    fn clearance_needs_every_fact_and_lasts_until_the_chain_ends() {
-        let one = Coverage {
-            from: t(0),
-            until: t(365),
-        };
-        let renewal = Coverage {
-            from: t(365),
-            until: t(730),
-        };
-        let facts = ClearanceFacts {
-            active: true,
-            certificates: vec![one],
-            policy_acknowledged: true,
-        };
-        let cases = [
-            (facts.clone(), t(10), (true, Some(t(365)))),
-            (
-                ClearanceFacts {
-                    certificates: vec![one, renewal],
-                    ..facts.clone()
-                },
-                t(10),
-                (true, Some(t(730))),
-            ),
-            (facts.clone(), t(365), (false, None)),
-            (facts.clone(), t(-1), (false, None)),
-            (
-                ClearanceFacts {
-                    active: false,
-                    ..facts.clone()
-                },
-                t(10),
-                (false, None),
-            ),
-            (
-                ClearanceFacts {
-                    policy_acknowledged: false,
-                    ..facts.clone()
-                },
-                t(10),
-                (false, None),
-            ),
-            (
-                ClearanceFacts {
-                    certificates: vec![],
-                    ..facts.clone()
-                },
-                t(10),
-                (false, None),
-            ),
-            // Revoked at day 100: the interval ends there.
-            (
-                ClearanceFacts {
-                    certificates: vec![Coverage {
-                        from: t(0),
-                        until: t(100),
-                    }],
-                    ..facts.clone()
-                },
-                t(150),
-                (false, None),
-            ),
-        ];
-        for (i, (facts, now, expected)) in cases.into_iter().enumerate() {
-            assert_eq!(decide(&facts, now), expected, "case {i}");
-        }
-    }
 }

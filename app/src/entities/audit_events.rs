@@ -11,6 +11,10 @@ pub struct Model {
     pub subject_user_id: Option<Uuid>,
     /// JSON object with the facts of the event.
     pub details: String,
+    /// The previous entry's hash (None for the first entry of the chain).
+    pub prev_hash: Option<String>,
+    /// SHA-256 of the previous hash and this entry's content, hex; see `audit::server`.
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -87,6 +87,9 @@ fn MissingItem(item: Missing) -> impl IntoView {
     let t = use_texts();
     match item {
         Missing::Deactivated => view! { <span>{move || t.get().missing_deactivated}</span> }.into_any(),
+        Missing::Suspended { since } => {
+            view! { <span>{move || t.get().missing_suspended}" "{date(&since)}"."</span> }.into_any()
+        }
         Missing::PolicyAcknowledgement { version } => {
             view! { <a href="/policy">{move || t.get().missing_policy}" "{version}</a> }.into_any()
         }

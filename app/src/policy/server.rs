@@ -24,7 +24,7 @@ pub struct PolicyContent {
 
 /// Publishes version `version` of the policy unless it exists. Returns whether it was new.
 pub async fn publish_policy_version(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     version: i32,
     requires_reacknowledgement: bool,
     content: &PolicyContent,

@@ -1,5 +1,6 @@
 //! The HTTP side: the router, sign-in and sign-out, and the middleware every request passes.
 
+pub mod api;
 pub mod assets;
 pub mod client_address;
 pub mod forms;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub session: SessionSettings,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// Requests per API token per minute, counted in this process.
+    pub api_rate: api::RateLimit,
 }
 
 impl FromRef<AppState> for LeptosOptions {
