@@ -13,6 +13,7 @@ pub mod content;
 pub mod courses;
 pub mod error;
 pub mod i18n;
+pub mod notice;
 pub mod pages;
 pub mod policy;
 pub mod problem;
