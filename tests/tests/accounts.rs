@@ -958,6 +958,16 @@ async fn plain_forms_return_to_the_page_with_their_outcome(app: &TestApp) {
         page.contains("The person has been created.") && !page.contains("is not a valid email"),
         "the page confirms the success"
     );
+    // The language switch goes back to the same page, without the earlier post's outcome.
+    let switched = admin
+        .post(app.url("/api/set_language"))
+        .header("referer", app.url(&back))
+        .form(&[("lang", "de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), StatusCode::FOUND);
+    assert_eq!(location(&switched), "/admin?q=sales");
     // Only known notices are worded: a link cannot put words of its own on the page.
     let forged = page_at(&admin, app.url("/admin?notice=You+won")).await;
     assert!(!forged.contains("You won") && !forged.contains("id=\"form-notice\""));

@@ -39,7 +39,11 @@ fn back_with(referer: &str, outcome: &[(&str, String)]) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
-    format!("{path}?{query}")
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
 /// Only our own pages: the path of a same-origin referer, through the one redirect validator.
@@ -80,23 +84,19 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     }
     if !(status.is_client_error() || status.is_server_error()) {
         // A server function may send the browser on (`leptos_axum::redirect`); Leptos's own
-        // default is the raw `Referer`. Either is kept only as a path on this site.
+        // default is the raw `Referer`. Either is kept only as a path on this site, without
+        // the outcome of an earlier post, and with the notice the server function named.
+        let notice = response
+            .headers_mut()
+            .remove(app::redirect::FORM_NOTICE_HEADER)
+            .and_then(|code| code.to_str().ok().map(|code| ("notice", code.to_string())));
         if let Some(location) = response.headers().get(header::LOCATION) {
             let target = location
                 .to_str()
                 .ok()
                 .and_then(app::redirect::local_path)
                 .unwrap_or(back);
-            let target = match response
-                .headers_mut()
-                .remove(app::redirect::FORM_NOTICE_HEADER)
-            {
-                Some(code) => back_with(
-                    &target,
-                    &[("notice", code.to_str().unwrap_or_default().to_string())],
-                ),
-                None => target,
-            };
+            let target = back_with(&target, notice.as_slice());
             if let Ok(target) = HeaderValue::from_str(&target) {
                 response.headers_mut().insert(header::LOCATION, target);
             }
@@ -143,6 +143,7 @@ mod tests {
             ),
             "/admin?q=sales&notice=changes_saved"
         );
+        assert_eq!(back_with("/policy?error=stale", &[]), "/policy");
     }
 
     #[test]
