@@ -1,6 +1,7 @@
 //! The application shell: document, layout and routes.
 
 use crate::accounts::SessionInfo;
+use crate::components::islands::HydrationMarker;
 use crate::components::layout::{Footer, Header};
 use crate::i18n::Lang;
 use crate::pages::{
@@ -24,8 +25,8 @@ use leptos_router::{
 };
 
 /// The HTML document around the app, rendered on the server only. It also sets the
-/// Content-Security-Policy with this response's nonce, so the app's own inline hydration
-/// scripts run and nothing else does.
+/// Content-Security-Policy with this response's nonce, so the app's own inline script that
+/// hydrates the islands runs and nothing else does.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos::nonce::use_nonce;
@@ -56,7 +57,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // `/pkg/cleared.css`, or `/pkg/cleared.<hash>.css` when the release site's
                 // hash.txt names it (see the server's `leptos_options`).
                 <HashedStylesheet options=options.clone() />
-                <HydrationScripts options />
+                // Islands mode: the browser loads code only for the `#[island]` components
+                // (`components::islands`); links and forms are ordinary page loads.
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -71,55 +74,29 @@ pub fn use_session() -> SessionInfo {
     use_context::<SessionInfo>().unwrap_or_default()
 }
 
-/// The interface language, switchable without a reload.
+/// The interface language of this page. Switching it is a form post that reloads the page.
 pub fn use_lang() -> RwSignal<Lang> {
     use_context::<RwSignal<Lang>>().unwrap_or_else(|| RwSignal::new(Lang::En))
 }
 
-/// The language switch's save action: pages re-load their content when a save completes,
-/// so text from the server follows the switch too.
-pub fn use_language_saves() -> ServerAction<crate::accounts::api::SetLanguage> {
-    use_context::<ServerAction<crate::accounts::api::SetLanguage>>().unwrap_or_default()
-}
-
-/// The texts of the current language, as a signal so that views follow a switch.
+/// The texts of the current language.
 pub fn use_texts() -> Signal<&'static crate::i18n::Texts> {
     let lang = use_lang();
     Signal::derive(move || lang.get().texts())
 }
 
+/// The whole page. Only its islands (`components::islands`) run in the browser: the rest
+/// renders on the server, so the session is read from the request here.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
-    // Computed from the request on the server and read back from the page while hydrating,
-    // so both sides render the same navigation in the same language.
-    let info = SharedValue::new(|| {
-        #[cfg(feature = "ssr")]
-        {
-            crate::accounts::api::session_info_for_request()
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            SessionInfo::default()
-        }
-    })
-    .into_inner();
+    #[cfg(feature = "ssr")]
+    let info = crate::accounts::api::session_info_for_request();
+    #[cfg(not(feature = "ssr"))]
+    let info = SessionInfo::default();
     provide_context(RwSignal::new(info.lang));
     provide_context(info);
-    provide_context(ServerAction::<crate::accounts::api::SetLanguage>::new());
-
-    // Effects run only in the browser: this marks the moment the page became interactive,
-    // which browser tests wait for.
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     let t = use_texts();
     view! {
@@ -148,5 +125,7 @@ pub fn App() -> impl IntoView {
             </main>
             <Footer />
         </Router>
+        // Last in the document, so it hydrates after every other island.
+        <HydrationMarker />
     }
 }

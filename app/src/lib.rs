@@ -14,6 +14,7 @@ pub mod content;
 pub mod courses;
 pub mod error;
 pub mod i18n;
+pub mod notice;
 pub mod official_accounts;
 pub mod pages;
 pub mod policy;

@@ -6,6 +6,11 @@ use url::Url;
 /// Longer targets are refused rather than echoed into a `Location` header.
 pub const MAX_TARGET_LEN: usize = 2048;
 
+/// A server function that wants its plain form's page to confirm success sets this response
+/// header to a notice code; the server turns it into `?notice=<code>` on the way back to the
+/// page, which words it (`components::common::FormNotice`).
+pub const FORM_NOTICE_HEADER: &str = "x-form-notice";
+
 /// Where people land after signing in when no (valid) target is given.
 pub const DEFAULT_TARGET: &str = "/dashboard";
 

@@ -96,7 +96,8 @@ impl Browser {
         panic!("could not start a Chromium session: {last_error}");
     }
 
-    /// Waits (up to 30 s) until the page has hydrated: `App` sets `data-hydrated` on `<body>`.
+    /// Waits (up to 30 s) until the page's islands have hydrated: the last island,
+    /// `HydrationMarker`, sets `data-hydrated` on `<body>`.
     pub async fn wait_for_hydration(&self) {
         self.client
             .wait()
@@ -133,6 +134,26 @@ impl Browser {
             .click()
             .await
             .expect("click");
+    }
+
+    /// Presses the language switch's button for `code` and waits (up to 10 s) for the page to
+    /// come back with a first heading that starts with `heading`.
+    pub async fn switch_language(&self, code: &str, heading: &str) {
+        self.client
+            .find(Locator::Css(&format!("button.lang-option[value={code}]")))
+            .await
+            .expect("the language switch")
+            .click()
+            .await
+            .expect("click");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&format!(
+                "//h1[starts-with(normalize-space(.), '{heading}')]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("the page comes back with the heading {heading:?}: {e}"));
     }
 
     pub async fn text_of(&self, css: &str) -> String {

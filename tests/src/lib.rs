@@ -383,6 +383,12 @@ pub fn page_text(html: &str) -> String {
     text
 }
 
+/// The text of the page at `url` (see [`page_text`]), fetched by `client`.
+pub async fn page_at(client: &Client, url: String) -> String {
+    let response = client.get(url).send().await.expect("get a page");
+    page_text(&response.text().await.expect("page body"))
+}
+
 /// The `Location` header of a redirect.
 pub fn location(response: &reqwest::Response) -> String {
     response

@@ -2,7 +2,7 @@
 
 use app::accounts::Role;
 use app::entities::{audit_events, sessions};
-use cleared_tests::{PASSWORD, TestApp, call, location, on_both_databases, page_text};
+use cleared_tests::{PASSWORD, TestApp, call, location, on_both_databases, page_at, page_text};
 use reqwest::StatusCode;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
@@ -24,7 +24,7 @@ on_both_databases!(
     demo_seeding_is_idempotent,
     migrations_go_down_and_up_again,
     health_and_security_headers,
-    form_errors_without_javascript_return_to_the_page,
+    plain_forms_return_to_the_page_with_their_outcome,
     redirect_targets_stay_on_this_site,
     personal_responses_are_not_stored_by_caches,
     hostile_text_is_refused_and_changes_nothing,
@@ -920,7 +920,7 @@ async fn health_and_security_headers(app: &TestApp) {
     }
 }
 
-async fn form_errors_without_javascript_return_to_the_page(app: &TestApp) {
+async fn plain_forms_return_to_the_page_with_their_outcome(app: &TestApp) {
     let admin = app.actor("formal@example.com", &[Role::Admin]).await;
     // What a browser without JavaScript sends: a plain form post accepting HTML.
     let response = admin
@@ -937,30 +937,40 @@ async fn form_errors_without_javascript_return_to_the_page(app: &TestApp) {
         response.headers().get("x-form-error-status").unwrap(),
         "400"
     );
-    let page = page_text(
-        &admin
-            .get(app.url(&back))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let page = page_at(&admin, app.url(&back)).await;
     assert!(
         page.contains("is not a valid email address"),
         "the page shows the error"
     );
-    // A successful post still goes back to the page, without an error.
+    // A successful post goes back to the page without the error, with the success named.
     let ok = admin
         .post(app.url("/api/admin/create_person"))
-        .header("referer", app.url("/admin"))
+        .header("referer", app.url(&back))
         .form(&[("email", "fine@example.com"), ("display_name", "Fine")])
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::FOUND);
-    assert_eq!(location(&ok), "/admin");
+    let back = location(&ok);
+    assert_eq!(back, "/admin?q=sales&notice=person_created");
+    let page = page_at(&admin, app.url(&back)).await;
+    assert!(
+        page.contains("The person has been created.") && !page.contains("is not a valid email"),
+        "the page confirms the success"
+    );
+    // The language switch goes back to the same page, without the earlier post's outcome.
+    let switched = admin
+        .post(app.url("/api/set_language"))
+        .header("referer", app.url(&back))
+        .form(&[("lang", "de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), StatusCode::FOUND);
+    assert_eq!(location(&switched), "/admin?q=sales");
+    // Only known notices are worded: a link cannot put words of its own on the page.
+    let forged = page_at(&admin, app.url("/admin?notice=You+won")).await;
+    assert!(!forged.contains("You won") && !forged.contains("id=\"form-notice\""));
 }
 
 async fn redirect_targets_stay_on_this_site(app: &TestApp) {

@@ -7,7 +7,7 @@ use fantoccini::Locator;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn employee_signs_in_switches_language_without_reload_and_signs_out() {
+async fn employee_signs_in_switches_language_on_the_same_page_and_signs_out() {
     let app = TestApp::start(Backend::Sqlite).await.unwrap();
     app::demo::seed_demo(&app.db, chrono::Utc::now())
         .await
@@ -37,62 +37,44 @@ async fn employee_signs_in_switches_language_without_reload_and_signs_out() {
         "an employee sees no admin link"
     );
 
-    // A marker on `window` survives only if the page is not reloaded.
-    browser
-        .client
-        .execute("window.__noReload = 'still here'; return null;", vec![])
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("button.lang-option[value=de]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath(
-            "//h1[starts-with(normalize-space(.), 'Willkommen')]",
-        ))
-        .await
-        .expect("the heading switches to German");
-    let marker = browser
-        .client
-        .execute("return window.__noReload || null;", vec![])
-        .await
-        .unwrap();
-    assert_eq!(
-        marker,
-        serde_json::json!("still here"),
-        "the switch happened without a page reload"
-    );
+    // The switch is a form post: the server stores the choice and sends the browser back to
+    // the same page, rendered in German (course and clearance text included).
+    browser.switch_language("de", "Willkommen").await;
+    assert_eq!(browser.path().await, "/dashboard", "back on the same page");
     let lang = browser
         .client
         .execute("return document.documentElement.lang;", vec![])
         .await
         .unwrap();
     assert_eq!(lang, serde_json::json!("de"));
-
-    // The choice is saved in the background; once stored, a reload renders German on the server.
-    let mut stored = false;
-    for _ in 0..100 {
-        let person = app::accounts::server::person_by_email(&app.db, employee)
-            .await
-            .unwrap();
-        if person.preferred_language == Some(app::i18n::Lang::De) {
-            stored = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(stored, "the language choice is stored for the person");
-    browser.client.refresh().await.unwrap();
+    let pressed = browser
+        .client
+        .find(Locator::Css("button.lang-option[value=de]"))
+        .await
+        .unwrap()
+        .attr("aria-pressed")
+        .await
+        .unwrap();
+    assert_eq!(
+        pressed.as_deref(),
+        Some("true"),
+        "the switch says which is on"
+    );
+    let clearance = browser.text_of("#clearance h2").await;
+    assert!(clearance.contains("noch keine Freigabe"), "{clearance}");
     browser.wait_for_hydration().await;
-    assert!(browser.text_of("h1").await.starts_with("Willkommen"));
+
+    // The choice is stored for the person, so the next page is German too.
+    let person = app::accounts::server::person_by_email(&app.db, employee)
+        .await
+        .unwrap();
+    assert_eq!(
+        person.preferred_language,
+        Some(app::i18n::Lang::De),
+        "the language choice is stored for the person"
+    );
+    browser.client.goto(&app.url("/courses")).await.unwrap();
+    assert_eq!(browser.text_of("h1").await, "Kurse");
 
     browser
         .client
@@ -189,6 +171,20 @@ async fn sign_in_and_admin_pages_work_without_javascript() {
         .await
         .unwrap();
     assert!(!rows.is_empty(), "the people search renders on the server");
+
+    // The language switch is a plain form: back on the same search, in German.
+    browser.switch_language("de", "Verwaltung: Personen").await;
+    let url = browser.client.current_url().await.unwrap();
+    assert_eq!((url.path(), url.query()), ("/admin", Some("q=support")));
+    assert_eq!(
+        browser
+            .client
+            .find_all(Locator::Css("table.people tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        rows.len()
+    );
     browser.close().await;
     app.stop().await;
 }

@@ -195,6 +195,23 @@ async fn journey(javascript: bool) {
     assert_eq!(status, "valid");
     if javascript {
         screenshot(&browser, "certificate").await;
+        // The print button is an island: once hydrated, it opens the print dialog.
+        browser.wait_for_hydration().await;
+        browser
+            .client
+            .execute(
+                "window.print = () => { window.__printed = true; }; return null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        click(&browser, "#print").await;
+        let printed = browser
+            .client
+            .execute("return window.__printed || false;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(printed, serde_json::json!(true), "the print button works");
     }
     let verify = wait_for(&browser, "#verify-link")
         .await

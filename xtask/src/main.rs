@@ -23,11 +23,11 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// The most gzipped wasm a first page load may fetch, in kB (1000 bytes).
 ///
-/// The goal is 250. The release wasm measured 468.4 kB gzipped after wasm-opt -Oz
-/// (648.4 kB before); this budget is that figure plus 5%, so the check catches growth. The
-/// next step towards 250 is Leptos islands (only the interactive parts of a page ship as
-/// wasm), which rewrites every page.
-const WASM_GZIP_BUDGET_KB: u64 = 492;
+/// The goal is 250. With Leptos islands only the `#[island]` components ship as wasm;
+/// the release wasm measured 80.4 kB gzipped after wasm-opt -Oz (before islands: 488.9 kB).
+/// This budget is that figure plus 5%, so the check catches growth: a new island that pulls
+/// in a large piece of code (a client router, a server function's client) shows up here.
+const WASM_GZIP_BUDGET_KB: u64 = 85;
 
 /// Compressed siblings are written only for files at least this large; below it the
 /// encoding's overhead eats the saving.

@@ -11,6 +11,8 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::i18n::Lang;
 #[cfg(feature = "ssr")]
+use crate::notice::Notice;
+#[cfg(feature = "ssr")]
 use crate::problem::Problem;
 use leptos::prelude::*;
 
@@ -148,6 +150,7 @@ pub async fn change_password(
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.append_header(http::header::SET_COOKIE, settings.session_cookie(&token.0));
     }
+    Notice::PasswordChanged.send();
     Ok(())
 }
 
@@ -203,6 +206,7 @@ pub async fn create_person(
         chrono::Utc::now(),
     )
     .await?;
+    Notice::PersonCreated.send();
     Ok(())
 }
 
@@ -243,6 +247,7 @@ pub async fn set_roles(
     let roles = checked_roles([role_employee, role_trainer, role_compliance, role_admin]);
     crate::accounts::server::set_roles(&database()?, Some(me.id), user, roles, chrono::Utc::now())
         .await?;
+    Notice::ChangesSaved.send();
     Ok(())
 }
 
@@ -259,5 +264,6 @@ pub async fn set_active(user_id: String, active: bool) -> Result<(), AppError> {
         chrono::Utc::now(),
     )
     .await?;
+    Notice::ChangesSaved.send();
     Ok(())
 }

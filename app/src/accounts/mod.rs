@@ -90,8 +90,7 @@ impl Me {
     }
 }
 
-/// What every page knows about who is looking at it: computed on the server per request and
-/// handed to the browser with the page, so hydration renders the same navigation.
+/// What every page knows about who is looking at it: computed on the server per request.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub me: Option<Me>,

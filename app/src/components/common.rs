@@ -100,7 +100,21 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="muted">{move || t.get().loading}</p> }
 }
 
-/// The `?error=` a form handler sent the browser back with (forms posted without JavaScript).
+/// The `?notice=` a form's server function sent the browser back with after a success.
+#[component]
+pub fn FormNotice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let t = use_texts();
+    move || {
+        let code = query.read().get("notice")?;
+        let notice = crate::notice::Notice::from_code(&code)?;
+        Some(
+            view! { <p class="notice" role="status" id="form-notice">{notice.message(t.get())}</p> },
+        )
+    }
+}
+
+/// The `?error=` a form handler sent the browser back with.
 #[component]
 pub fn FormError() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();

@@ -1,18 +1,19 @@
-//! Switches the interface language: instantly once the page is interactive, by a plain form
-//! post before that.
+//! Switches the interface language: a plain form post. The server stores the choice (with the
+//! person, or in a cookie before sign-in) and sends the browser back to the same page, which
+//! then renders in the chosen language, course and policy text included.
 
 use crate::accounts::api::SetLanguage;
 use crate::app::{use_lang, use_texts};
 use crate::i18n::Lang;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
-    let lang = use_lang();
+    let lang = use_lang().get_untracked();
     let t = use_texts();
-    let save = crate::app::use_language_saves();
     view! {
-        <form method="post" action="/api/set_language" class="language-switch">
+        <form method="post" action=SetLanguage::PATH class="language-switch">
             <span class="visually-hidden">{move || t.get().language}</span>
             {Lang::ALL
                 .into_iter()
@@ -24,19 +25,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                             value=option.code()
                             lang=option.code()
                             class="lang-option"
-                            aria-pressed=move || (lang.get() == option).to_string()
-                            on:click=move |ev| {
-                                ev.prevent_default();
-                                lang.set(option);
-                                #[cfg(feature = "hydrate")]
-                                if let Some(root) = web_sys::window()
-                                    .and_then(|w| w.document())
-                                    .and_then(|d| d.document_element())
-                                {
-                                    let _ = root.set_attribute("lang", option.code());
-                                }
-                                save.dispatch(SetLanguage { lang: option.code().to_string() });
-                            }
+                            aria-pressed=(lang == option).to_string()
                         >
                             {option.native_name()}
                         </button>

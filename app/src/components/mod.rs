@@ -2,5 +2,6 @@
 
 pub mod common;
 pub mod guard;
+pub mod islands;
 pub mod language_switch;
 pub mod layout;

@@ -3,12 +3,11 @@
 use crate::accounts::api::{CreatePerson, SetActive, SetRoles, list_people};
 use crate::accounts::{PersonSummary, Role};
 use crate::app::use_texts;
-use crate::components::common::ErrorText;
-use crate::components::common::FormError;
+use crate::components::common::{ErrorText, FormError, FormNotice};
 use crate::components::guard::RequireRole;
-use crate::error::AppError;
 use crate::i18n::Lang;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -21,35 +20,12 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
-fn outcome_view<T: 'static>(
-    result: Option<Result<T, AppError>>,
-    success: &'static str,
-) -> Option<AnyView> {
-    result.map(|outcome| match outcome {
-        Ok(_) => view! { <p class="notice" role="status">{success}</p> }.into_any(),
-        Err(e) => view! { <ErrorText error=e /> }.into_any(),
-    })
-}
-
 #[component]
 fn PeopleAdmin() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
     let search = move || query.read().get("q").unwrap_or_default();
-    let create = ServerAction::<CreatePerson>::new();
-    let set_roles = ServerAction::<SetRoles>::new();
-    let set_active = ServerAction::<SetActive>::new();
-    let people = Resource::new(
-        move || {
-            (
-                search(),
-                create.version().get(),
-                set_roles.version().get(),
-                set_active.version().get(),
-            )
-        },
-        |(q, ..)| list_people(q),
-    );
+    let people = Resource::new(search, list_people);
     view! {
         <Title text=t.get_untracked().admin_title />
         <section class="panel" aria-labelledby="page-title">
@@ -62,12 +38,11 @@ fn PeopleAdmin() -> impl IntoView {
                 </div>
             </form>
             <FormError />
-            {move || outcome_view(set_roles.value().get(), t.get().changes_saved)}
-            {move || outcome_view(set_active.value().get(), t.get().changes_saved)}
+            <FormNotice />
             <Suspense fallback=move || view! { <p>{move || t.get().loading}</p> }>
                 {move || Suspend::new(async move {
                     match people.await {
-                        Ok(list) => view! { <PeopleTable people=list set_roles set_active /> }.into_any(),
+                        Ok(list) => view! { <PeopleTable people=list /> }.into_any(),
                         Err(e) => view! { <ErrorText error=e /> }.into_any(),
                     }
                 })}
@@ -75,8 +50,7 @@ fn PeopleAdmin() -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="create-title">
             <h2 id="create-title">{move || t.get().create_person}</h2>
-            {move || outcome_view(create.value().get(), t.get().person_created)}
-            <ActionForm action=create attr:class="grid-form" attr:id="create-person">
+            <form method="post" action=CreatePerson::PATH class="grid-form" id="create-person">
                 <label for="new-email">{move || t.get().email}</label>
                 <input id="new-email" name="email" type="email" required />
                 <label for="new-name">{move || t.get().display_name}</label>
@@ -99,7 +73,7 @@ fn PeopleAdmin() -> impl IntoView {
                 <label for="new-password">{move || t.get().initial_password}</label>
                 <input id="new-password" name="password" type="password" autocomplete="new-password" />
                 <button type="submit" class="button">{move || t.get().create_person}</button>
-            </ActionForm>
+            </form>
         </section>
     }
 }
@@ -123,11 +97,7 @@ fn RoleCheckboxes(id_prefix: String, checked: Vec<Role>) -> impl IntoView {
 }
 
 #[component]
-fn PeopleTable(
-    people: Vec<PersonSummary>,
-    set_roles: ServerAction<SetRoles>,
-    set_active: ServerAction<SetActive>,
-) -> impl IntoView {
+fn PeopleTable(people: Vec<PersonSummary>) -> impl IntoView {
     let t = use_texts();
     if people.is_empty() {
         return view! { <p>{move || t.get().no_people_found}</p> }.into_any();
@@ -165,23 +135,23 @@ fn PeopleTable(
                                         {person.country.clone().map(|c| format!(" · {c}"))}
                                     </td>
                                     <td>
-                                        <ActionForm action=set_roles attr:class="roles-form">
+                                        <form method="post" action=SetRoles::PATH class="roles-form">
                                             <input type="hidden" name="user_id" value=roles_id />
                                             <RoleCheckboxes id_prefix=id checked=person.roles.clone() />
                                             <button type="submit" class="button small">{move || t.get().save_roles}</button>
-                                        </ActionForm>
+                                        </form>
                                     </td>
                                     <td>
                                         <span class=if active { "status ok" } else { "status off" }>
                                             {move || if active { t.get().active } else { t.get().deactivated }}
                                         </span>
-                                        <ActionForm action=set_active>
+                                        <form method="post" action=SetActive::PATH>
                                             <input type="hidden" name="user_id" value=active_id />
                                             <input type="hidden" name="active" value=(!active).to_string() />
                                             <button type="submit" class="button small secondary">
                                                 {move || if active { t.get().deactivate } else { t.get().reactivate }}
                                             </button>
-                                        </ActionForm>
+                                        </form>
                                     </td>
                                 </tr>
                             }

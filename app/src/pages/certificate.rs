@@ -5,6 +5,7 @@ use crate::certification::api::{get_certificate, verify_certificate};
 use crate::certification::{CertificatePage, Verification, verify_href};
 use crate::components::common::{Loading, date, error_view};
 use crate::components::guard::RequireRole;
+use crate::components::islands::PrintButton;
 use crate::pages::dashboard::status_label;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,18 +57,7 @@ fn CertificateBody(page: CertificatePage) -> impl IntoView {
             <p class="certificate-verify">{move || t.get().verify_at}" "<a href=verify.clone() id="verify-link">{verify.clone()}</a></p>
         </article>
         <p class="print-row">
-            <button
-                type="button"
-                class="button secondary"
-                on:click=move |_| {
-                    #[cfg(feature = "hydrate")]
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.print();
-                    }
-                }
-            >
-                {move || t.get().print}
-            </button>
+            <PrintButton label=t.get_untracked().print.to_string() />
         </p>
     }
 }

@@ -1,12 +1,12 @@
 //! `/courses`, `/courses/{course}` and `/courses/{course}/lessons/{lesson}`.
 
-use crate::app::{use_language_saves, use_texts};
-use crate::components::common::ErrorText;
+use crate::app::use_texts;
 use crate::components::common::{FallbackNote, FormError, Loading, ProgressBar, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::api::{CompleteLesson, get_course, get_lesson, list_courses};
 use crate::courses::{CoursePage, LessonPage, course_href, lesson_href, quiz_href};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -16,8 +16,7 @@ pub fn CatalogPage() -> impl IntoView {
     view! {
         <RequireRole>
             {move || {
-                let saves = use_language_saves();
-                let courses = Resource::new(move || saves.version().get(), |_| list_courses());
+                let courses = Resource::new(|| (), |_| list_courses());
                 view! {
                     <Title text=t.get_untracked().courses_title />
                     <h1 id="page-title">{move || t.get().courses_title}</h1>
@@ -57,11 +56,7 @@ pub fn CourseDetailPage() -> impl IntoView {
         <RequireRole>
             {move || {
                 let params = use_params_map();
-                let saves = use_language_saves();
-                let page = Resource::new(
-                    move || (params.read().get("course").unwrap_or_default(), saves.version().get()),
-                    |(slug, _)| get_course(slug),
-                );
+                let page = Resource::new(move || params.read().get("course").unwrap_or_default(), get_course);
                 view! {
                     <Suspense fallback=Loading>
                         {move || Suspend::new(async move {
@@ -129,13 +124,12 @@ pub fn LessonReaderPage() -> impl IntoView {
         <RequireRole>
             {move || {
                 let params = use_params_map();
-                let saves = use_language_saves();
                 let page = Resource::new(
                     move || {
                         let p = params.read();
-                        (p.get("course").unwrap_or_default(), p.get("lesson").unwrap_or_default(), saves.version().get())
+                        (p.get("course").unwrap_or_default(), p.get("lesson").unwrap_or_default())
                     },
-                    |(course, lesson, _)| get_lesson(course, lesson),
+                    |(course, lesson)| get_lesson(course, lesson),
                 );
                 view! {
                     <Suspense fallback=Loading>
@@ -155,7 +149,6 @@ pub fn LessonReaderPage() -> impl IntoView {
 #[component]
 fn LessonBody(page: LessonPage) -> impl IntoView {
     let t = use_texts();
-    let complete = ServerAction::<CompleteLesson>::new();
     let (course_slug, lesson_slug) = (page.course_slug.clone(), page.slug.clone());
     view! {
         <Title text=page.title.clone() />
@@ -176,14 +169,13 @@ fn LessonBody(page: LessonPage) -> impl IntoView {
                     }.into_any()
                 } else {
                     view! {
-                        <ActionForm action=complete attr:class="complete-lesson">
+                        <form method="post" action=CompleteLesson::PATH class="complete-lesson">
                             <input type="hidden" name="course" value=course_slug.clone() />
                             <input type="hidden" name="lesson" value=lesson_slug.clone() />
                             <button type="submit" class="button">{move || t.get().mark_done}</button>
-                        </ActionForm>
+                        </form>
                     }.into_any()
                 }}
-                {move || complete.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
             </footer>
         </article>
         <nav class="pager" aria-label=move || t.get().back_to_course>

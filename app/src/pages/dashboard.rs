@@ -1,7 +1,7 @@
 //! `/dashboard`: at one glance — cleared or not, until when, what is missing (each item a
 //! link to the place that fixes it), courses with progress, certificates with expiry.
 
-use crate::app::{use_language_saves, use_session, use_texts};
+use crate::app::{use_session, use_texts};
 use crate::certification::{CertificateStatus, certificate_href};
 use crate::clearance::api::get_dashboard;
 use crate::clearance::{Clearance, Dashboard, Missing};
@@ -33,9 +33,8 @@ pub fn status_label(status: CertificateStatus, t: &'static Texts) -> &'static st
 #[component]
 fn DashboardContent() -> impl IntoView {
     let t = use_texts();
-    let saves = use_language_saves();
     let name = use_session().me.map(|m| m.display_name).unwrap_or_default();
-    let dashboard = Resource::new(move || saves.version().get(), |_| get_dashboard());
+    let dashboard = Resource::new(|| (), |_| get_dashboard());
     view! {
         <Title text=t.get_untracked().dashboard_title />
         <h1 id="page-title">{move || t.get().welcome}", "{name.clone()}</h1>

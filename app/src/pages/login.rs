@@ -22,19 +22,11 @@ fn error_message(code: &str, t: &'static Texts) -> Option<&'static str> {
 pub fn LoginPage() -> impl IntoView {
     let t = use_texts();
     let query = use_query_map();
-    // Validated on the server only (the one validator for redirect targets); the browser
-    // reads the result from the page.
-    let next = SharedValue::new(|| {
-        #[cfg(feature = "ssr")]
-        {
-            crate::redirect::next_or_default(query.read_untracked().get("next").as_deref())
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            String::new()
-        }
-    })
-    .into_inner();
+    // The one validator for redirect targets (pages render on the server only).
+    #[cfg(feature = "ssr")]
+    let next = crate::redirect::next_or_default(query.read_untracked().get("next").as_deref());
+    #[cfg(not(feature = "ssr"))]
+    let next = String::new();
     if use_session().me.is_some() {
         return view! { <Redirect path=next /> }.into_any();
     }

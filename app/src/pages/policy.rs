@@ -1,26 +1,21 @@
 //! `/policy`: the current social media policy, public; signed-in readers acknowledge it here.
 
-use crate::app::{use_language_saves, use_texts};
-use crate::components::common::ErrorText;
+use crate::app::use_texts;
 use crate::components::common::{FallbackNote, FormError, Loading, date, error_view};
 use crate::policy::PolicyPage;
 use crate::policy::api::{AcknowledgePolicy, get_policy};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 #[component]
 pub fn PolicyRoute() -> impl IntoView {
-    let saves = use_language_saves();
-    let acknowledge = ServerAction::<AcknowledgePolicy>::new();
-    let policy = Resource::new(
-        move || (saves.version().get(), acknowledge.version().get()),
-        |_| get_policy(),
-    );
+    let policy = Resource::new(|| (), |_| get_policy());
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match policy.await {
-                    Ok(page) => view! { <PolicyBody page acknowledge /> }.into_any(),
+                    Ok(page) => view! { <PolicyBody page /> }.into_any(),
                     Err(e) => error_view(e),
                 }
             })}
@@ -29,7 +24,7 @@ pub fn PolicyRoute() -> impl IntoView {
 }
 
 #[component]
-fn PolicyBody(page: PolicyPage, acknowledge: ServerAction<AcknowledgePolicy>) -> impl IntoView {
+fn PolicyBody(page: PolicyPage) -> impl IntoView {
     let t = use_texts();
     view! {
         <Title text=page.title.clone() />
@@ -44,14 +39,13 @@ fn PolicyBody(page: PolicyPage, acknowledge: ServerAction<AcknowledgePolicy>) ->
                 {match (page.signed_in, page.acknowledged_at) {
                     (_, Some(at)) => view! { <p class="notice" role="status" id="acknowledged">{move || t.get().acknowledged_on}" "{date(&at)}</p> }.into_any(),
                     (true, None) => view! {
-                        <ActionForm action=acknowledge attr:class="acknowledge">
+                        <form method="post" action=AcknowledgePolicy::PATH class="acknowledge">
                             <input type="hidden" name="version_id" value=page.version_id.clone() />
                             <button type="submit" class="button" id="acknowledge">{move || t.get().acknowledge}</button>
-                        </ActionForm>
+                        </form>
                     }.into_any(),
                     (false, None) => view! { <p><a href="/login?next=/policy">{move || t.get().sign_in_to_acknowledge}</a></p> }.into_any(),
                 }}
-                {move || acknowledge.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
             </footer>
         </article>
     }

@@ -2,7 +2,6 @@
 //! open attempt, or the review once it is submitted).
 
 use crate::app::use_texts;
-use crate::components::common::ErrorText;
 use crate::components::common::{FormError, Loading, date_time, duration_text, error_view};
 use crate::components::guard::RequireRole;
 use crate::courses::course_href;
@@ -13,6 +12,7 @@ use crate::quizzes::{
     attempt_href,
 };
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -22,16 +22,12 @@ pub fn QuizPage() -> impl IntoView {
         <RequireRole>
             {move || {
                 let params = use_params_map();
-                let start = ServerAction::<StartQuiz>::new();
-                let quiz = Resource::new(
-                    move || (params.read().get("quiz").unwrap_or_default(), start.version().get()),
-                    |(slug, _)| get_quiz(slug),
-                );
+                let quiz = Resource::new(move || params.read().get("quiz").unwrap_or_default(), get_quiz);
                 view! {
                     <Suspense fallback=Loading>
                         {move || Suspend::new(async move {
                             match quiz.await {
-                                Ok(quiz) => view! { <QuizBody quiz start /> }.into_any(),
+                                Ok(quiz) => view! { <QuizBody quiz /> }.into_any(),
                                 Err(e) => error_view(e),
                             }
                         })}
@@ -43,7 +39,7 @@ pub fn QuizPage() -> impl IntoView {
 }
 
 #[component]
-fn QuizBody(quiz: QuizOverview, start: ServerAction<StartQuiz>) -> impl IntoView {
+fn QuizBody(quiz: QuizOverview) -> impl IntoView {
     let t = use_texts();
     let can_start = quiz.blocked.is_none();
     view! {
@@ -72,13 +68,12 @@ fn QuizBody(quiz: QuizOverview, start: ServerAction<StartQuiz>) -> impl IntoView
             {match quiz.open_attempt.clone() {
                 Some(id) => view! { <p><a class="button" href=attempt_href(&id) id="resume-attempt">{move || t.get().resume_attempt}</a></p> }.into_any(),
                 None => can_start.then(|| view! {
-                    <ActionForm action=start attr:class="start-quiz">
+                    <form method="post" action=StartQuiz::PATH class="start-quiz">
                         <input type="hidden" name="slug" value=quiz.slug.clone() />
                         <button type="submit" class="button" id="start-attempt">{move || t.get().start_attempt}</button>
-                    </ActionForm>
+                    </form>
                 }).into_any(),
             }}
-            {move || start.value().get().and_then(|r| r.err()).map(|e| view! { <ErrorText error=e /> })}
         </section>
         {(!quiz.history.is_empty()).then(|| view! {
             <section class="panel" aria-labelledby="history-title">

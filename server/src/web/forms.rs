@@ -1,7 +1,7 @@
-//! Server-function errors for plain HTML forms. Without JavaScript an `<ActionForm>` posts
-//! straight to its server function; on failure the browser would show the raw JSON error.
-//! This turns such an error into a redirect back to the form's page with `?error=<message>`,
-//! which the page shows.
+//! Outcomes of plain HTML forms. Every form posts straight to its server function; on failure
+//! the browser would show the raw JSON error. This turns such an error into a redirect back to
+//! the form's page with `?error=<code>`, and a success the server function names
+//! (`app::redirect::FORM_NOTICE_HEADER`) into one with `?notice=<code>`; the page words both.
 
 use app::error::AppError;
 use axum::{
@@ -24,21 +24,26 @@ fn is_plain_form_post(request: &Request) -> bool {
             .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// The page to go back to, with the error's code (and number) set, replacing earlier ones.
-fn back_with_error(referer: &str, code: &str, number: Option<u32>) -> String {
+/// The page to go back to, with the outcome's codes set, replacing earlier outcomes.
+fn back_with(referer: &str, outcome: &[(&str, String)]) -> String {
     let (path, query) = referer.split_once('?').unwrap_or((referer, ""));
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
-        .filter(|(key, _)| key != "error" && key != "n")
+        .filter(|(key, _)| !["error", "n", "notice"].contains(&key.as_str()))
         .collect();
-    pairs.push(("error".into(), code.into()));
-    if let Some(number) = number {
-        pairs.push(("n".into(), number.to_string()));
-    }
+    pairs.extend(
+        outcome
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.clone())),
+    );
     let query = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(pairs)
         .finish();
-    format!("{path}?{query}")
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
 /// Only our own pages: the path of a same-origin referer, through the one redirect validator.
@@ -79,13 +84,19 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
     }
     if !(status.is_client_error() || status.is_server_error()) {
         // A server function may send the browser on (`leptos_axum::redirect`); Leptos's own
-        // default is the raw `Referer`. Either is kept only as a path on this site.
+        // default is the raw `Referer`. Either is kept only as a path on this site, without
+        // the outcome of an earlier post, and with the notice the server function named.
+        let notice = response
+            .headers_mut()
+            .remove(app::redirect::FORM_NOTICE_HEADER)
+            .and_then(|code| code.to_str().ok().map(|code| ("notice", code.to_string())));
         if let Some(location) = response.headers().get(header::LOCATION) {
             let target = location
                 .to_str()
                 .ok()
                 .and_then(app::redirect::local_path)
                 .unwrap_or(back);
+            let target = back_with(&target, notice.as_slice());
             if let Ok(target) = HeaderValue::from_str(&target) {
                 response.headers_mut().insert(header::LOCATION, target);
             }
@@ -97,7 +108,9 @@ pub async fn form_errors_back_to_page(request: Request, next: Next) -> Response 
         .unwrap_or_default();
     let error = serde_json::from_slice::<AppError>(&body).unwrap_or(AppError::Internal);
     let (code, number) = error.code();
-    let mut redirect = Redirect::to(&back_with_error(&back, code, number)).into_response();
+    let mut outcome = vec![("error", code.to_string())];
+    outcome.extend(number.map(|number| ("n", number.to_string())));
+    let mut redirect = Redirect::to(&back_with(&back, &outcome)).into_response();
     // Keep the real outcome visible to tools that look at more than the Location header.
     redirect
         .headers_mut()
@@ -110,15 +123,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_replaces_an_earlier_one_and_keeps_the_query() {
+    fn outcome_replaces_an_earlier_one_and_keeps_the_query() {
+        let error = |code: &str| ("error", code.to_string());
         assert_eq!(
-            back_with_error("/admin?q=sales&error=old&n=2", "invalid_email", None),
+            back_with("/admin?q=sales&error=old&n=2", &[error("invalid_email")]),
             "/admin?q=sales&error=invalid_email"
         );
         assert_eq!(
-            back_with_error("/attempts/x", "question_unanswered", Some(3)),
+            back_with(
+                "/attempts/x",
+                &[error("question_unanswered"), ("n", "3".to_string())]
+            ),
             "/attempts/x?error=question_unanswered&n=3"
         );
+        assert_eq!(
+            back_with(
+                "/admin?notice=person_created&q=sales&error=x",
+                &[("notice", "changes_saved".to_string())]
+            ),
+            "/admin?q=sales&notice=changes_saved"
+        );
+        assert_eq!(back_with("/policy?error=stale", &[]), "/policy");
     }
 
     #[test]
