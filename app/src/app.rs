@@ -8,6 +8,7 @@ use crate::pages::{
     account::AccountPage,
     admin::AdminPage,
     certificate::{CertificateRoute, VerifyRoute},
+    compliance::{AuditTrailPage, CompliancePage, EvidencePage},
     courses::{CatalogPage, CourseDetailPage, LessonReaderPage},
     dashboard::DashboardPage,
     errors::NotFoundPage,
@@ -113,6 +114,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/compliance") view=CompliancePage ssr=SsrMode::Async />
+                    <Route path=path!("/compliance/audit") view=AuditTrailPage ssr=SsrMode::Async />
+                    <Route path=path!("/compliance/people/:id") view=EvidencePage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course") view=CourseDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course/lessons/:lesson") view=LessonReaderPage ssr=SsrMode::Async />

@@ -9,6 +9,7 @@ pub mod app;
 pub mod audit;
 pub mod certification;
 pub mod clearance;
+pub mod compliance;
 pub mod components;
 pub mod content;
 pub mod courses;

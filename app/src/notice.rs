@@ -2,20 +2,30 @@
 //! browser back with `?notice=<code>`, and the page shows the fixed, translated sentence.
 //! Unknown codes show nothing, so a link cannot put words of its own on a page.
 
-use crate::i18n::Texts;
+use crate::i18n::Lang;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
     PasswordChanged,
     ChangesSaved,
     PersonCreated,
+    GrantGiven,
+    GrantWithdrawn,
+    Suspended,
+    SuspensionLifted,
+    CertificateRevoked,
 }
 
 impl Notice {
-    const ALL: [Notice; 3] = [
+    const ALL: [Notice; 8] = [
         Notice::PasswordChanged,
         Notice::ChangesSaved,
         Notice::PersonCreated,
+        Notice::GrantGiven,
+        Notice::GrantWithdrawn,
+        Notice::Suspended,
+        Notice::SuspensionLifted,
+        Notice::CertificateRevoked,
     ];
 
     pub fn code(self) -> &'static str {
@@ -23,6 +33,11 @@ impl Notice {
             Notice::PasswordChanged => "password_changed",
             Notice::ChangesSaved => "changes_saved",
             Notice::PersonCreated => "person_created",
+            Notice::GrantGiven => "grant_given",
+            Notice::GrantWithdrawn => "grant_withdrawn",
+            Notice::Suspended => "suspended",
+            Notice::SuspensionLifted => "suspension_lifted",
+            Notice::CertificateRevoked => "certificate_revoked",
         }
     }
 
@@ -30,11 +45,18 @@ impl Notice {
         Notice::ALL.into_iter().find(|notice| notice.code() == code)
     }
 
-    pub fn message(self, t: &'static Texts) -> &'static str {
+    pub fn message(self, lang: Lang) -> &'static str {
+        let t = lang.texts();
+        let console = crate::compliance::texts::console_texts(lang);
         match self {
             Notice::PasswordChanged => t.password_changed,
             Notice::ChangesSaved => t.changes_saved,
             Notice::PersonCreated => t.person_created,
+            Notice::GrantGiven => console.notice_grant_given,
+            Notice::GrantWithdrawn => console.notice_grant_withdrawn,
+            Notice::Suspended => console.notice_suspended,
+            Notice::SuspensionLifted => console.notice_suspension_lifted,
+            Notice::CertificateRevoked => console.notice_certificate_revoked,
         }
     }
 

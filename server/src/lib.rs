@@ -105,6 +105,12 @@ pub fn build_router(db: DatabaseConnection, config: Config) -> Router {
         .route("/login", post(session::sign_in))
         .route("/logout", post(session::sign_out))
         .route("/attempts/{id}", post(quiz::submit))
+        .route("/compliance/roster.csv", get(web::exports::roster))
+        .route("/compliance/audit.csv", get(web::exports::audit))
+        .route(
+            "/compliance/people/{id}/evidence.csv",
+            get(web::exports::evidence),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .leptos_routes_with_context(&state, routes, context.clone(), {

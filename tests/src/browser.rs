@@ -156,6 +156,38 @@ impl Browser {
             .unwrap_or_else(|e| panic!("the page comes back with the heading {heading:?}: {e}"));
     }
 
+    /// Waits (up to 20 s) for an element and returns it.
+    pub async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("wait for {locator:?}: {e}"))
+    }
+
+    /// Clicks the element `css` selects.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    /// Types `text` into the field `css` selects.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find {css}: {e}"))
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+
     pub async fn text_of(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))

@@ -188,3 +188,94 @@ async fn sign_in_and_admin_pages_work_without_javascript() {
     browser.close().await;
     app.stop().await;
 }
+
+/// The compliance officer's task in real Chromium: find a person, grant an official account,
+/// see them cleared; revoke their certificate, see them not cleared with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compliance_officer_grants_an_account_then_revokes_the_certificate() {
+    use cleared_tests::learning::{acknowledge_current_policy, complete_course};
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    let now = chrono::Utc::now();
+    app::demo::seed_demo(&app.db, now).await.unwrap();
+    let (employee, name, _) = DEMO_ACCOUNTS[0];
+    let person = app::accounts::server::find_user_by_email(&app.db, employee)
+        .await
+        .unwrap()
+        .unwrap();
+    let user = app::accounts::UserId(person.id);
+    acknowledge_current_policy(&app.db, user, now).await;
+    for course in ["smac-101", "smac-201", "smac-301"] {
+        complete_course(&app.db, user, course, now).await;
+    }
+    let (officer, _, _) = DEMO_ACCOUNTS[2];
+    let browser = Browser::start(true).await;
+    browser.sign_in(&app.base_url, officer, DEMO_PASSWORD).await;
+    browser
+        .wait_for(Locator::Css("a[href='/compliance']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for(Locator::Id("q")).await;
+    browser.fill("#q", name).await;
+    browser.click("form.filters button[type=submit]").await;
+    browser
+        .wait_for(Locator::LinkText(name))
+        .await
+        .click()
+        .await
+        .unwrap();
+
+    let account_row = "tr[data-account='kestrel-cares']";
+    browser.wait_for(Locator::Css(account_row)).await;
+    assert!(browser.text_of(account_row).await.contains("Not cleared"));
+    browser
+        .click("#grant-account option[value='kestrel-cares']")
+        .await;
+    browser
+        .fill("#grant-reason", "Joins the customer care team")
+        .await;
+    browser.click("#grant-form button[type=submit]").await;
+    browser.wait_for(Locator::Id("form-notice")).await;
+    let granted = browser.text_of(account_row).await;
+    assert!(granted.contains("Cleared until"), "{granted}");
+    if let Ok(folder) = std::env::var("CLEARED_SCREENSHOTS") {
+        let png = browser.client.screenshot().await.expect("screenshot");
+        std::fs::write(
+            std::path::Path::new(&folder).join("compliance-evidence.png"),
+            png,
+        )
+        .unwrap();
+    }
+
+    let certificate =
+        app::certification::server::certificates_of(&app.db, user, app::i18n::Lang::En, now)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.certification_slug == "social-media-professional")
+            .unwrap();
+    browser
+        .fill(
+            &format!("#revoke-{}", certificate.id),
+            "Shared the unreleased roadmap",
+        )
+        .await;
+    browser
+        .click(&format!("li[data-certificate='{}'] button", certificate.id))
+        .await;
+    browser
+        .wait_for(Locator::XPath(
+            "//p[@id='form-notice'][contains(., 'revoked')]",
+        ))
+        .await;
+    let revoked = browser.text_of(account_row).await;
+    assert!(revoked.contains("Not cleared"), "{revoked}");
+    assert!(
+        revoked.contains("certificate revoked")
+            && revoked.contains("Shared the unreleased roadmap"),
+        "{revoked}"
+    );
+    browser.close().await;
+    app.stop().await;
+}

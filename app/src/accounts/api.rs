@@ -227,7 +227,7 @@ fn checked_roles(boxes: [Option<String>; 4]) -> Vec<Role> {
 }
 
 #[cfg(feature = "ssr")]
-fn parse_user_id(raw: &str) -> Result<super::UserId, AppError> {
+pub fn parse_user_id(raw: &str) -> Result<super::UserId, AppError> {
     uuid::Uuid::parse_str(raw.trim())
         .map(super::UserId)
         .map_err(|_| AppError::NotFound.with_status())

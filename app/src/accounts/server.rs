@@ -515,40 +515,48 @@ pub async fn set_preferred_language(
 /// expensive, and SQLite refuses very long ones).
 pub const MAX_SEARCH_LEN: usize = 200;
 
-/// People whose name, email, employee number, department or country contains `query`
-/// (case-insensitive), sorted by name, at most `limit` of them.
-pub async fn search_people(
-    db: &impl ConnectionTrait,
-    query: &str,
-    limit: u64,
-) -> Result<Vec<PersonSummary>, DomainError> {
+/// The condition "name, email, employee number, department or country contains `query`"
+/// (case-insensitive), or `None` for an empty query; too long a query is refused.
+pub fn people_matching(query: &str) -> Result<Option<Condition>, DomainError> {
     let query = crate::text::clean_text(query, crate::text::Lines::One, usize::MAX)?.to_lowercase();
     if query.chars().count() > MAX_SEARCH_LEN {
         return Err(DomainError::Invalid(Problem::SearchTooLong {
             max: MAX_SEARCH_LEN as u32,
         }));
     }
+    if query.is_empty() {
+        return Ok(None);
+    }
+    let escaped = query
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let mut any = Condition::any();
+    for column in [
+        users::Column::Email,
+        users::Column::DisplayName,
+        users::Column::EmployeeNumber,
+        users::Column::Department,
+        users::Column::Country,
+    ] {
+        any = any.add(
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+        );
+    }
+    Ok(Some(any))
+}
+
+/// People matching `query` (see [`people_matching`]), sorted by name, at most `limit`.
+pub async fn search_people(
+    db: &impl ConnectionTrait,
+    query: &str,
+    limit: u64,
+) -> Result<Vec<PersonSummary>, DomainError> {
     let mut select = users::Entity::find();
-    if !query.is_empty() {
-        let escaped = query
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        let mut any = Condition::any();
-        for column in [
-            users::Column::Email,
-            users::Column::DisplayName,
-            users::Column::EmployeeNumber,
-            users::Column::Department,
-            users::Column::Country,
-        ] {
-            any = any.add(
-                Expr::expr(Func::lower(Expr::col(column)))
-                    .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
-            );
-        }
-        select = select.filter(any);
+    if let Some(condition) = people_matching(query)? {
+        select = select.filter(condition);
     }
     let people = select
         .order_by_asc(users::Column::DisplayName)
@@ -565,6 +573,19 @@ pub async fn search_people(
             to_summary(user, user_roles)
         })
         .collect())
+}
+
+/// One person as the admin list shows them.
+pub async fn person_summary(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<PersonSummary, DomainError> {
+    let person = find_user(db, user).await?;
+    let roles = roles_of(db, &[person.id])
+        .await?
+        .remove(&person.id)
+        .unwrap_or_default();
+    Ok(to_summary(person, roles))
 }
 
 /// The person with this email, as the admin list shows them.

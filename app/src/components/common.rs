@@ -104,12 +104,12 @@ pub fn Loading() -> impl IntoView {
 #[component]
 pub fn FormNotice() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let t = use_texts();
+    let lang = use_lang();
     move || {
         let code = query.read().get("notice")?;
         let notice = crate::notice::Notice::from_code(&code)?;
         Some(
-            view! { <p class="notice" role="status" id="form-notice">{notice.message(t.get())}</p> },
+            view! { <p class="notice" role="status" id="form-notice">{notice.message(lang.get())}</p> },
         )
     }
 }

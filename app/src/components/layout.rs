@@ -12,6 +12,8 @@ pub fn Header() -> impl IntoView {
     let session = use_session();
     let me = session.me.clone();
     let is_admin = me.as_ref().is_some_and(|m| m.has_role(Role::Admin));
+    let is_compliance = me.as_ref().is_some_and(|m| m.has_role(Role::Compliance));
+    let console = crate::compliance::texts::console_texts(crate::app::use_lang().get_untracked());
     let signed_in = me.is_some();
     let name = me.map(|m| m.display_name).unwrap_or_default();
     view! {
@@ -28,6 +30,9 @@ pub fn Header() -> impl IntoView {
                         <li><A href="/account">{move || t.get().nav_account}</A></li>
                     </Show>
                     <li><A href="/policy">{move || t.get().nav_policy}</A></li>
+                    <Show when=move || is_compliance>
+                        <li><A href="/compliance">{console.nav_compliance}</A></li>
+                    </Show>
                     <Show when=move || is_admin>
                         <li><A href="/admin">{move || t.get().nav_admin}</A></li>
                     </Show>

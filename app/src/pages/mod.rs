@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod certificate;
+pub mod compliance;
 pub mod courses;
 pub mod dashboard;
 pub mod errors;
@@ -13,7 +14,8 @@ pub mod quiz;
 
 /// The pages only a signed-in person may open (by path prefix). A signed-out request for one
 /// is sent to sign in by the server before anything renders.
-pub const SIGNED_IN_PAGES: [&str; 7] = [
+pub const SIGNED_IN_PAGES: [&str; 8] = [
+    "/compliance",
     "/dashboard",
     "/account",
     "/admin",
