@@ -31,6 +31,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod redirect;
 #[cfg(feature = "ssr")]
+pub mod synthetic;
+#[cfg(feature = "ssr")]
 pub mod text;
 
 pub use app::App;

@@ -25,9 +25,14 @@ enum Command {
     Migrate,
     /// Load data into the database.
     Seed {
-        /// The demo data set: the four demo accounts and a few dozen employees.
+        /// The demo data set: the four demo accounts, a few dozen employees, 200 synthetic
+        /// employees with histories and a few posting rights on the official accounts.
         #[arg(long)]
         demo: bool,
+        /// Also create this many synthetic employees with realistic histories (for the
+        /// console and benchmarks).
+        #[arg(long)]
+        people: Option<usize>,
     },
     /// Manage people.
     #[command(subcommand)]
@@ -103,6 +108,9 @@ enum UserCommand {
     },
 }
 
+/// Synthetic employees the demo adds, so the console shows a living organisation.
+const DEMO_SYNTHETIC_PEOPLE: usize = 200;
+
 /// Prints a line of command output. A closed pipe (`cleared seed --demo | head -1`) is not
 /// an error worth a panic.
 fn say(text: std::fmt::Arguments<'_>) {
@@ -169,11 +177,19 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                 anyhow::bail!("{} problems in the question banks", report.failures().len())
             }
         }
-        Command::Seed { demo } => {
-            if !demo {
-                anyhow::bail!("say which data to load: cleared seed --demo");
+        Command::Seed { demo, people } => {
+            if !demo && people.is_none() {
+                anyhow::bail!("say which data to load: cleared seed --demo and/or --people N");
             }
             let db = app::db::connect_and_migrate(&config.database_url).await?;
+            if let Some(count) = people {
+                app::demo::seed_curriculum(&db, now).await?;
+                let created = app::synthetic::seed_people(&db, count, now).await?;
+                say(format_args!("Synthetic people: {created} created."));
+                if !demo {
+                    return Ok(());
+                }
+            }
             let report = app::demo::seed_demo(&db, now).await?;
             say(format_args!(
                 "Demo data: {} people created, {} already present; {} course versions published.",
@@ -185,6 +201,18 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
             ));
             for (email, name, role) in app::demo::DEMO_ACCOUNTS {
                 say(format_args!("  {email:<24} {name} ({})", role.code()));
+            }
+            if people.is_none() && !app::synthetic::has_synthetic_people(&db).await? {
+                let created = app::synthetic::seed_people(&db, DEMO_SYNTHETIC_PEOPLE, now).await?;
+                say(format_args!(
+                    "Synthetic people with histories: {created} created."
+                ));
+            }
+            let grants = app::synthetic::grant_demo_accounts(&db, now).await?;
+            if grants > 0 {
+                say(format_args!(
+                    "Posting rights on the official accounts: {grants} given."
+                ));
             }
             Ok(())
         }
