@@ -15,6 +15,7 @@ use crate::pages::{
     login::LoginPage,
     policy::PolicyRoute,
     quiz::{AttemptRoute, QuizPage},
+    webhooks::WebhooksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -113,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course") view=CourseDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course/lessons/:lesson") view=LessonReaderPage ssr=SsrMode::Async />

@@ -9,13 +9,17 @@ pub enum Notice {
     PasswordChanged,
     ChangesSaved,
     PersonCreated,
+    WebhookRegistered,
+    WebhookDisabled,
 }
 
 impl Notice {
-    const ALL: [Notice; 3] = [
+    const ALL: [Notice; 5] = [
         Notice::PasswordChanged,
         Notice::ChangesSaved,
         Notice::PersonCreated,
+        Notice::WebhookRegistered,
+        Notice::WebhookDisabled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -23,6 +27,8 @@ impl Notice {
             Notice::PasswordChanged => "password_changed",
             Notice::ChangesSaved => "changes_saved",
             Notice::PersonCreated => "person_created",
+            Notice::WebhookRegistered => "webhook_registered",
+            Notice::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -35,6 +41,8 @@ impl Notice {
             Notice::PasswordChanged => t.password_changed,
             Notice::ChangesSaved => t.changes_saved,
             Notice::PersonCreated => t.person_created,
+            Notice::WebhookRegistered => t.webhooks.registered,
+            Notice::WebhookDisabled => t.webhooks.disabled_notice,
         }
     }
 
