@@ -16,6 +16,7 @@ use crate::pages::{
     login::LoginPage,
     policy::PolicyRoute,
     quiz::{AttemptRoute, QuizPage},
+    webhooks::WebhooksPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -117,6 +118,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compliance") view=CompliancePage ssr=SsrMode::Async />
                     <Route path=path!("/compliance/audit") view=AuditTrailPage ssr=SsrMode::Async />
                     <Route path=path!("/compliance/people/:id") view=EvidencePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=CatalogPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course") view=CourseDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:course/lessons/:lesson") view=LessonReaderPage ssr=SsrMode::Async />

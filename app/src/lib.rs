@@ -21,6 +21,7 @@ pub mod pages;
 pub mod policy;
 pub mod problem;
 pub mod quizzes;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -14,10 +14,12 @@ pub enum Notice {
     Suspended,
     SuspensionLifted,
     CertificateRevoked,
+    WebhookRegistered,
+    WebhookDisabled,
 }
 
 impl Notice {
-    const ALL: [Notice; 8] = [
+    const ALL: [Notice; 10] = [
         Notice::PasswordChanged,
         Notice::ChangesSaved,
         Notice::PersonCreated,
@@ -26,6 +28,8 @@ impl Notice {
         Notice::Suspended,
         Notice::SuspensionLifted,
         Notice::CertificateRevoked,
+        Notice::WebhookRegistered,
+        Notice::WebhookDisabled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -38,6 +42,8 @@ impl Notice {
             Notice::Suspended => "suspended",
             Notice::SuspensionLifted => "suspension_lifted",
             Notice::CertificateRevoked => "certificate_revoked",
+            Notice::WebhookRegistered => "webhook_registered",
+            Notice::WebhookDisabled => "webhook_disabled",
         }
     }
 
@@ -57,6 +63,8 @@ impl Notice {
             Notice::Suspended => console.notice_suspended,
             Notice::SuspensionLifted => console.notice_suspension_lifted,
             Notice::CertificateRevoked => console.notice_certificate_revoked,
+            Notice::WebhookRegistered => t.webhooks.registered,
+            Notice::WebhookDisabled => t.webhooks.disabled_notice,
         }
     }
 

@@ -66,6 +66,13 @@ pub enum Problem {
     AlreadyRevoked,
     EndInPast,
     InvalidDate,
+    WebhookUrlInvalid,
+    WebhookSecretTooShort {
+        min: u32,
+    },
+    WebhookEventsMissing,
+    UnknownWebhookEvent,
+    WebhookAlreadyDisabled,
     /// Authored content (courses, quizzes, policy, certifications) that cannot be published;
     /// the detail is for the author and stays on the server side of the wire.
     InvalidContent {
@@ -116,6 +123,11 @@ impl Problem {
             AlreadyRevoked => "already_revoked",
             EndInPast => "end_in_past",
             InvalidDate => "invalid_date",
+            WebhookUrlInvalid => "webhook_url_invalid",
+            WebhookSecretTooShort { .. } => "webhook_secret_too_short",
+            WebhookEventsMissing => "webhook_events_missing",
+            UnknownWebhookEvent => "unknown_webhook_event",
+            WebhookAlreadyDisabled => "webhook_already_disabled",
             InvalidContent { .. } => "invalid_content",
         }
     }
@@ -133,7 +145,8 @@ impl Problem {
             | AnswerRepeated { question: n }
             | OneAnswerOnly { question: n }
             | QuestionNotInAttempt { question: n }
-            | ReadTooFast { seconds: n } => Some(*n),
+            | ReadTooFast { seconds: n }
+            | WebhookSecretTooShort { min: n } => Some(*n),
             _ => None,
         }
     }
@@ -170,6 +183,10 @@ impl Problem {
             "already_revoked" => Some(AlreadyRevoked),
             "end_in_past" => Some(EndInPast),
             "invalid_date" => Some(InvalidDate),
+            "webhook_url_invalid" => Some(WebhookUrlInvalid),
+            "webhook_events_missing" => Some(WebhookEventsMissing),
+            "unknown_webhook_event" => Some(UnknownWebhookEvent),
+            "webhook_already_disabled" => Some(WebhookAlreadyDisabled),
             "invalid_content" => Some(InvalidContent {
                 detail: String::new(),
             }),
@@ -190,6 +207,7 @@ impl Problem {
             "one_answer_only" => Some(OneAnswerOnly { question: n }),
             "question_not_in_attempt" => Some(QuestionNotInAttempt { question: n }),
             "read_too_fast" => Some(ReadTooFast { seconds: n }),
+            "webhook_secret_too_short" => Some(WebhookSecretTooShort { min: n }),
             _ => None,
         }
     }
@@ -382,6 +400,29 @@ impl Problem {
             InvalidDate => text(
                 "This is not a valid date; use the form YYYY-MM-DD.",
                 "Das ist kein gültiges Datum; verwenden Sie die Form JJJJ-MM-TT.",
+            ),
+            WebhookUrlInvalid => text(
+                "The address must be a complete http:// or https:// URL, without a user name or password.",
+                "Die Adresse muss eine vollständige http://- oder https://-URL sein, ohne Benutzername oder Passwort.",
+            ),
+            WebhookSecretTooShort { min } => {
+                if de {
+                    format!("Das Geheimnis muss mindestens {min} Zeichen lang sein.")
+                } else {
+                    format!("The secret must have at least {min} characters.")
+                }
+            }
+            WebhookEventsMissing => text(
+                "Please choose at least one event.",
+                "Bitte wählen Sie mindestens ein Ereignis.",
+            ),
+            UnknownWebhookEvent => text(
+                "This event does not exist; the events are clearance.granted, clearance.lost, certificate.issued, certificate.revoked and certificate.expired.",
+                "Dieses Ereignis gibt es nicht; die Ereignisse sind clearance.granted, clearance.lost, certificate.issued, certificate.revoked und certificate.expired.",
+            ),
+            WebhookAlreadyDisabled => text(
+                "This webhook is already disabled.",
+                "Dieser Webhook ist bereits abgeschaltet.",
             ),
             InvalidContent { .. } => text(
                 "This content cannot be published as it is.",

@@ -9,6 +9,7 @@ mod m20261201_000003_add_uniqueness;
 mod m20261201_000004_create_login_throttles;
 mod m20261201_000005_add_lesson_reading;
 mod m20261201_000006_create_posting_rights;
+mod m20261201_000007_create_webhooks;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_login_throttles::Migration),
             Box::new(m20261201_000005_add_lesson_reading::Migration),
             Box::new(m20261201_000006_create_posting_rights::Migration),
+            Box::new(m20261201_000007_create_webhooks::Migration),
         ]
     }
 }

@@ -42,6 +42,9 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests one API token may make per minute on this server (429 beyond).
     pub api_requests_per_minute: u32,
+    /// How often this server delivers due webhooks and scans for expiries; `None` (the
+    /// variable set to 0): never, another server does it.
+    pub webhook_poll: Option<Duration>,
 }
 
 impl Config {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for Config {
             .field("wait_for_database", &self.wait_for_database)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("api_requests_per_minute", &self.api_requests_per_minute)
+            .field("webhook_poll", &self.webhook_poll)
             .finish()
     }
 }
@@ -174,6 +178,10 @@ impl Config {
             .collect::<Result<Vec<_>, String>>()?;
         let api_requests_per_minute =
             number("CLEARED_API_REQUESTS_PER_MINUTE", 1200, 1..=1_000_000)? as u32;
+        let webhook_poll = match number("CLEARED_WEBHOOK_POLL_MS", 2000, 0..=3_600_000)? {
+            0 => None,
+            ms => Some(Duration::from_millis(ms)),
+        };
         let database_url =
             get("CLEARED_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
         if !(database_url.starts_with("sqlite:")
@@ -185,6 +193,7 @@ impl Config {
             );
         }
         Ok(Config {
+            webhook_poll,
             trusted_proxies,
             api_requests_per_minute,
             database_url,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod process;
 pub mod serve;
 pub mod web;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::web::{AppState, assets, client_address, forms, health, quiz, security, session};
@@ -216,9 +217,22 @@ pub async fn serve(
             .max_connections
             .unwrap_or_else(serve::default_max_connections),
     };
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = config
+        .webhook_poll
+        .map(|poll| tokio::spawn(webhooks::run(db.clone(), poll, worker_stopped)));
     let router = build_router(db.clone(), config);
     tracing::info!(address = %listener.local_addr()?, "serving");
     serve::serve(listener, router, limits, shutdown).await;
+    let _ = stop_worker.send(true);
+    if let Some(mut worker) = worker
+        && tokio::time::timeout(webhooks::SEND_TIMEOUT, &mut worker)
+            .await
+            .is_err()
+    {
+        // Its claims run out and another server (or the next start) delivers them.
+        worker.abort();
+    }
     db.close().await?;
     Ok(())
 }

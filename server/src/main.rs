@@ -43,6 +43,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Webhooks: endpoints told when clearance or a certificate changes.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Check course files before publishing: the bank checks and the blind-learner table.
     /// Without files, the built-in demo curriculum is checked. Exits non-zero on a problem.
     CheckContent {
@@ -65,6 +68,29 @@ enum TokenCommand {
     List,
     /// Revoke a token by its id.
     Revoke {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Register an endpoint.
+    Add {
+        #[arg(long)]
+        url: String,
+        /// Signs every delivery (HMAC-SHA256); at least 16 characters.
+        #[arg(long)]
+        secret: String,
+        /// Comma-separated: clearance.granted, clearance.lost, certificate.issued,
+        /// certificate.revoked, certificate.expired.
+        #[arg(long)]
+        events: String,
+    },
+    /// List the endpoints (never their secrets) with their deliveries.
+    List,
+    /// Disable an endpoint by its id.
+    Disable {
         #[arg(long)]
         id: uuid::Uuid,
     },
@@ -249,6 +275,51 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<()> {
                 TokenCommand::Revoke { id } => {
                     app::api_tokens::server::revoke_token(&db, None, id, now).await?;
                     say(format_args!("Revoked {id}."));
+                }
+            }
+            Ok(())
+        }
+        Command::Webhook(command) => {
+            let db = app::db::connect_and_migrate(&config.database_url).await?;
+            match command {
+                WebhookCommand::Add {
+                    url,
+                    secret,
+                    events,
+                } => {
+                    let id = app::webhooks::server::register_webhook(
+                        &db,
+                        None,
+                        &url,
+                        &secret,
+                        &[events],
+                        now,
+                    )
+                    .await?;
+                    say(format_args!("{id}"));
+                }
+                WebhookCommand::List => {
+                    for hook in app::webhooks::server::list_webhooks(&db).await? {
+                        let state = if hook.disabled_at.is_some() {
+                            "disabled"
+                        } else {
+                            "active"
+                        };
+                        say(format_args!(
+                            "{}  {:<8} {}  {}  pending {} delivered {} failed {}",
+                            hook.id,
+                            state,
+                            hook.url,
+                            hook.events.join(","),
+                            hook.pending,
+                            hook.delivered,
+                            hook.failed
+                        ));
+                    }
+                }
+                WebhookCommand::Disable { id } => {
+                    app::webhooks::server::disable_webhook(&db, None, id, now).await?;
+                    say(format_args!("Disabled {id}."));
                 }
             }
             Ok(())

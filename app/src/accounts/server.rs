@@ -425,6 +425,7 @@ pub async fn set_active<C: ConnectionTrait + TransactionTrait>(
         "user.deactivated"
     };
     record_event(&txn, actor, action, Some(user), json!({}), now).await?;
+    crate::webhooks::server::announce_clearance_changes(&txn, user, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -9,6 +9,8 @@ use crate::courses::server::{learner_state, published_course};
 use crate::entities::{certificates, certifications, quiz_attempts, quizzes, users};
 use crate::error::DomainError;
 use crate::i18n::Lang;
+use crate::webhooks::EventType;
+use crate::webhooks::server::{announce_clearance_changes, enqueue, person_json};
 use chrono::{DateTime, Duration, Months, Utc};
 use rand::Rng;
 use sea_orm::sea_query::OnConflict;
@@ -233,13 +235,13 @@ pub async fn issue_due_certificates<C: ConnectionTrait + TransactionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, DomainError> {
     let mut issued = Vec::new();
-    let active = users::Entity::find_by_id(user.0)
+    let Some(holder) = users::Entity::find_by_id(user.0)
         .one(db)
         .await?
-        .is_some_and(|u| u.active);
-    if !active {
+        .filter(|u| u.active)
+    else {
         return Ok(issued);
-    }
+    };
     for certification in all_certifications(db).await? {
         let content = &certification.content;
         let latest = latest_certificate(db, user, certification.id).await?;
@@ -273,16 +275,18 @@ pub async fn issue_due_certificates<C: ConnectionTrait + TransactionTrait>(
             }
         };
         let id = Uuid::new_v4();
+        let expires_at = add_months(valid_from, content.validity_months);
+        let code = verification_code();
         let certificate = certificates::ActiveModel {
             id: Set(id),
             user_id: Set(user.0),
             certification_id: Set(certification.id),
             issued_at: Set(now),
             valid_from: Set(valid_from),
-            expires_at: Set(add_months(valid_from, content.validity_months)),
+            expires_at: Set(expires_at),
             revoked_at: Set(None),
             revoked_reason: Set(None),
-            verification_code: Set(verification_code()),
+            verification_code: Set(code.clone()),
             renewed_from: Set(renewed_from),
             evidence: Set(
                 json!({ "certification": content, "renewal": renewed_from.is_some() }).to_string(),
@@ -299,6 +303,24 @@ pub async fn issue_due_certificates<C: ConnectionTrait + TransactionTrait>(
             continue;
         }
         record_event(db, None, "certificate.issued", Some(user), json!({ "certificate": id, "certification": content.slug, "renewed_from": renewed_from }), now).await?;
+        enqueue(
+            db,
+            EventType::CertificateIssued,
+            Some(user),
+            json!({
+                "person": { "id": user.0, "email": holder.email },
+                "certificate": {
+                    "id": id,
+                    "certification": content.slug,
+                    "valid_from": valid_from,
+                    "expires_at": expires_at,
+                    "verification_code": code,
+                    "renewed_from": renewed_from,
+                },
+            }),
+            now,
+        )
+        .await?;
         issued.push(id);
     }
     Ok(issued)
@@ -434,6 +456,24 @@ pub async fn revoke_certificate<C: ConnectionTrait + TransactionTrait>(
         now,
     )
     .await?;
+    let slug = certifications::Entity::find_by_id(row.certification_id)
+        .one(&txn)
+        .await?
+        .map(|c| c.slug);
+    enqueue(
+        &txn,
+        EventType::CertificateRevoked,
+        Some(UserId(row.user_id)),
+        json!({
+            "person": person_json(&txn, UserId(row.user_id)).await?,
+            "certificate": { "id": certificate, "certification": slug, "verification_code": row.verification_code },
+            "at": now,
+            "reason": reason,
+        }),
+        now,
+    )
+    .await?;
+    announce_clearance_changes(&txn, UserId(row.user_id), now).await?;
     txn.commit().await?;
     Ok(())
 }

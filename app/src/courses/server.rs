@@ -586,7 +586,12 @@ pub async fn complete_lesson<C: sea_orm::TransactionTrait + ConnectionTrait>(
         }
         .insert(&txn)
         .await?;
-        crate::certification::server::issue_due_certificates(&txn, user, now).await?;
+        if !crate::certification::server::issue_due_certificates(&txn, user, now)
+            .await?
+            .is_empty()
+        {
+            crate::webhooks::server::announce_clearance_changes(&txn, user, now).await?;
+        }
     }
     txn.commit().await?;
     Ok(links.after_done)

@@ -14,6 +14,7 @@ use crate::entities::{
 use crate::error::DomainError;
 use crate::problem::{Problem, invalid_content};
 use crate::text::{Lines, clean_text};
+use crate::webhooks::server::announce_clearance_changes;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -241,6 +242,7 @@ pub async fn grant_posting<C: ConnectionTrait + TransactionTrait>(
         now,
     )
     .await?;
+    announce_clearance_changes(&txn, user, now).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -301,6 +303,7 @@ pub async fn withdraw_posting<C: ConnectionTrait + TransactionTrait>(
         now,
     )
     .await?;
+    announce_clearance_changes(&txn, user, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -346,6 +349,7 @@ pub async fn suspend<C: ConnectionTrait + TransactionTrait>(
         now,
     )
     .await?;
+    announce_clearance_changes(&txn, user, now).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -372,6 +376,7 @@ pub async fn lift_suspension<C: ConnectionTrait + TransactionTrait>(
         return Err(DomainError::Conflict(Problem::NotSuspended));
     }
     record_event(&txn, actor, "suspension.lifted", Some(user), json!({}), now).await?;
+    announce_clearance_changes(&txn, user, now).await?;
     txn.commit().await?;
     Ok(())
 }

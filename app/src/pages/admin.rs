@@ -30,6 +30,7 @@ fn PeopleAdmin() -> impl IntoView {
         <Title text=t.get_untracked().admin_title />
         <section class="panel" aria-labelledby="page-title">
             <h1 id="page-title">{move || t.get().admin_title}": "{move || t.get().people}</h1>
+            <p><a href="/admin/webhooks">{move || t.get().webhooks.nav_link}</a></p>
             <form method="get" action="/admin" class="search" role="search">
                 <label for="q">{move || t.get().search_people_label}</label>
                 <div class="inline">

@@ -11,6 +11,7 @@ pub mod home;
 pub mod login;
 pub mod policy;
 pub mod quiz;
+pub mod webhooks;
 
 /// The pages only a signed-in person may open (by path prefix). A signed-out request for one
 /// is sent to sign in by the server before anything renders.

@@ -165,6 +165,8 @@ pub async fn acknowledge<C: ConnectionTrait + TransactionTrait>(
         .insert(&txn)
         .await?;
         crate::certification::server::issue_due_certificates(&txn, user, now).await?;
+        // An acknowledgement can clear a person without a new certificate.
+        crate::webhooks::server::announce_clearance_changes(&txn, user, now).await?;
     }
     txn.commit().await?;
     Ok(())

@@ -660,8 +660,13 @@ pub async fn submit_attempt<C: ConnectionTrait + TransactionTrait>(
         .filter(quiz_attempts::Column::SubmittedAt.is_null())
         .exec(&txn)
         .await?;
-    if updated.rows_affected == 1 && passed {
-        crate::certification::server::issue_due_certificates(&txn, user, now).await?;
+    if updated.rows_affected == 1
+        && passed
+        && !crate::certification::server::issue_due_certificates(&txn, user, now)
+            .await?
+            .is_empty()
+    {
+        crate::webhooks::server::announce_clearance_changes(&txn, user, now).await?;
     }
     txn.commit().await?;
     Ok(())
