@@ -48,6 +48,21 @@ pub fn clean_optional(raw: Option<String>, max_chars: usize) -> Result<Option<St
     }
 }
 
+/// The options whose checkbox was ticked, `boxes` in the order of `options`. A form sends a
+/// field only when its box is ticked, which works the same with and without JavaScript.
+pub fn ticked<T, const N: usize>(options: [T; N], boxes: [Option<String>; N]) -> Vec<T> {
+    options
+        .into_iter()
+        .zip(boxes)
+        .filter(|(_, value)| {
+            value
+                .as_deref()
+                .is_some_and(|v| !v.is_empty() && v != "false")
+        })
+        .map(|(option, _)| option)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

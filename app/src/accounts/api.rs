@@ -177,7 +177,10 @@ pub async fn create_person(
     password: Option<String>,
 ) -> Result<(), AppError> {
     let me = require_role(Role::Admin)?;
-    let roles = checked_roles([role_employee, role_trainer, role_compliance, role_admin]);
+    let roles = crate::text::ticked(
+        Role::ALL,
+        [role_employee, role_trainer, role_compliance, role_admin],
+    );
     let preferred_language = match preferred_language
         .as_deref()
         .map(str::trim)
@@ -211,22 +214,6 @@ pub async fn create_person(
 }
 
 #[cfg(feature = "ssr")]
-/// Roles from one checkbox per role (in `Role::ALL` order): a form sends a field only when
-/// its box is ticked, which works the same with and without JavaScript.
-fn checked_roles(boxes: [Option<String>; 4]) -> Vec<Role> {
-    Role::ALL
-        .into_iter()
-        .zip(boxes)
-        .filter(|(_, value)| {
-            value
-                .as_deref()
-                .is_some_and(|v| !v.is_empty() && v != "false")
-        })
-        .map(|(role, _)| role)
-        .collect()
-}
-
-#[cfg(feature = "ssr")]
 pub fn parse_user_id(raw: &str) -> Result<super::UserId, AppError> {
     uuid::Uuid::parse_str(raw.trim())
         .map(super::UserId)
@@ -244,7 +231,10 @@ pub async fn set_roles(
 ) -> Result<(), AppError> {
     let me = require_role(Role::Admin)?;
     let user = parse_user_id(&user_id)?;
-    let roles = checked_roles([role_employee, role_trainer, role_compliance, role_admin]);
+    let roles = crate::text::ticked(
+        Role::ALL,
+        [role_employee, role_trainer, role_compliance, role_admin],
+    );
     crate::accounts::server::set_roles(&database()?, Some(me.id), user, roles, chrono::Utc::now())
         .await?;
     Notice::ChangesSaved.send();

@@ -604,40 +604,49 @@ pub async fn person_by_email(
     Ok(to_summary(user, roles))
 }
 
-/// The people with these (normalised) emails, by email, in one query per 500.
-pub async fn people_by_email(
+/// The people whose `column` is one of `values`, in one query per 500.
+async fn people_where<V>(
     db: &impl ConnectionTrait,
-    emails: &[String],
-) -> Result<HashMap<String, users::Model>, DomainError> {
-    let mut found = HashMap::new();
-    for batch in emails.chunks(500) {
-        for user in users::Entity::find()
-            .filter(users::Column::Email.is_in(batch.to_vec()))
-            .all(db)
-            .await?
-        {
-            found.insert(user.email.clone(), user);
-        }
+    column: users::Column,
+    values: &[V],
+) -> Result<Vec<users::Model>, DomainError>
+where
+    V: Clone + Into<sea_orm::Value>,
+{
+    let mut found = Vec::new();
+    for batch in values.chunks(500) {
+        found.extend(
+            users::Entity::find()
+                .filter(column.is_in(batch.to_vec()))
+                .all(db)
+                .await?,
+        );
     }
     Ok(found)
 }
 
-/// The people with these ids, by id, in one query per 500.
+/// The people with these (normalised) emails, by email.
+pub async fn people_by_email(
+    db: &impl ConnectionTrait,
+    emails: &[String],
+) -> Result<HashMap<String, users::Model>, DomainError> {
+    Ok(people_where(db, users::Column::Email, emails)
+        .await?
+        .into_iter()
+        .map(|p| (p.email.clone(), p))
+        .collect())
+}
+
+/// The people with these ids, by id.
 pub async fn people_by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, users::Model>, DomainError> {
-    let mut found = HashMap::new();
-    for batch in ids.chunks(500) {
-        for user in users::Entity::find()
-            .filter(users::Column::Id.is_in(batch.to_vec()))
-            .all(db)
-            .await?
-        {
-            found.insert(user.id, user);
-        }
-    }
-    Ok(found)
+    Ok(people_where(db, users::Column::Id, ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }
 
 #[cfg(test)]

@@ -77,6 +77,23 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// The stable code, as the API and exports name the reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Deactivated => "deactivated",
+            Reason::Suspended { .. } => "suspended",
+            Reason::PolicyNotAcknowledged { .. } => "policy_not_acknowledged",
+            Reason::NoGrant => "no_grant",
+            Reason::GrantEnded { .. } => "grant_ended",
+            Reason::GrantWithdrawn { .. } => "grant_withdrawn",
+            Reason::CertificateMissing { .. } => "certificate_missing",
+            Reason::CertificateExpired { .. } => "certificate_expired",
+            Reason::CertificateRevoked { .. } => "certificate_revoked",
+        }
+    }
+}
+
 /// The answer of the clearance rule: `valid_until` when cleared (None = no known end),
 /// every reason when not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -354,6 +354,39 @@ mod tests {
     }
 
     #[test]
+    fn each_reason_code_is_the_tag_the_api_sends() {
+        let reasons = [
+            Reason::Deactivated,
+            Reason::Suspended {
+                since: t(0),
+                reason: "r".into(),
+            },
+            Reason::PolicyNotAcknowledged { version: 1 },
+            Reason::NoGrant,
+            Reason::GrantEnded { at: t(0) },
+            Reason::GrantWithdrawn { at: t(0) },
+            Reason::CertificateMissing {
+                certification: "c".into(),
+            },
+            Reason::CertificateExpired {
+                certification: "c".into(),
+                at: t(0),
+            },
+            Reason::CertificateRevoked {
+                certification: "c".into(),
+                at: t(0),
+                reason: "r".into(),
+            },
+        ];
+        for reason in reasons {
+            assert_eq!(
+                serde_json::to_value(&reason).unwrap()["code"],
+                reason.code()
+            );
+        }
+    }
+
+    #[test]
     fn a_yes_lasts_until_the_earliest_end_of_grant_and_certificates() {
         let verdict = clearance_at(&cleared_person(), &policy(), &account_scope(), t(10));
         assert_eq!(

@@ -182,8 +182,7 @@ fn reason_codes(verdict: &crate::clearance::Verdict) -> String {
     verdict
         .reasons
         .iter()
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .filter_map(|v| v["code"].as_str().map(str::to_string))
+        .map(|r| r.code())
         .collect::<Vec<_>>()
         .join(";")
 }

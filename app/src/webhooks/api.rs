@@ -50,15 +50,9 @@ pub async fn register_webhook(
         event_certificate_revoked,
         event_certificate_expired,
     ];
-    let events: Vec<String> = super::EventType::ALL
+    let events: Vec<String> = crate::text::ticked(super::EventType::ALL, boxes)
         .into_iter()
-        .zip(boxes)
-        .filter(|(_, value)| {
-            value
-                .as_deref()
-                .is_some_and(|v| !v.is_empty() && v != "false")
-        })
-        .map(|(event, _)| event.code().to_string())
+        .map(|event| event.code().to_string())
         .collect();
     super::server::register_webhook(
         &database()?,
